@@ -1,0 +1,167 @@
+"""Dtype policy, broadcasting, layouts, ``out=`` and ``axis`` for every public function.
+
+Data flows one way: the user's arguments are coerced once (``coerce``), laid
+out once for the kernel (contiguous, aligned, native, the compute dtype), the
+outputs allocated once, one kernel called, and the result cast back to the
+result dtype only where the compute dtype differs (float16, longdouble).
+"""
+
+import operator
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+F32 = np.dtype(np.float32)
+F64 = np.dtype(np.float64)
+_F16 = np.dtype(np.float16)
+_LONGDOUBLE = np.dtype(np.longdouble)
+_WEAK = (bool, int, float)
+
+
+def coerce(fname, args):
+    """Return (arrays, compute dtype, result dtype) for the array arguments.
+
+    Python bool/int/float scalars stay weak for promotion (NEP 50): they do not
+    upcast a float32 array.
+    """
+    arrays = []
+    for a in args:
+        if not isinstance(a, np.ndarray) and type(a) not in _WEAK:
+            try:
+                a = np.asarray(a)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"{fname}: cannot convert an argument to an array: {exc}") from None
+        if isinstance(a, np.ndarray) and a.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{fname}: unsupported dtype {a.dtype}; expected a real floating-point, "
+                "integer or bool array"
+            )
+        arrays.append(a)
+    dt = np.result_type(*arrays)
+    if dt.kind != "f":
+        return arrays, F64, F64
+    dt = np.dtype(dt.type)  # native byte order
+    if dt == _F16:
+        return arrays, F32, _F16
+    if dt == F32 or dt == F64:
+        return arrays, dt, dt
+    return arrays, F64, dt  # longdouble: computed in float64
+
+
+def broadcast_shape(fname, shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            f"{fname}: shapes {', '.join(map(str, shapes))} cannot be broadcast together"
+        ) from None
+
+
+def normalize_axis(fname, axis, ndim):
+    """Normalize ``axis`` for an array of ``ndim`` dimensions (a 0-d array is one
+    row of length 1, so axis 0 and -1 are valid for it)."""
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{fname}: axis must be an integer, got {type(axis).__name__}") from None
+    return normalize_axis_index(axis, max(ndim, 1), msg_prefix=fname)
+
+
+def activation_entry(fname, activation, table):
+    try:
+        return table[activation]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"{fname}: unknown activation {activation!r}; known activations: "
+            + ", ".join(map(repr, table))
+        ) from None
+
+
+def check_out(fname, out, shape, result):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != shape:
+        raise ValueError(f"{fname}: out has shape {out.shape}, but the result has shape {shape}")
+    if np.dtype(out.dtype.type) != result:
+        raise TypeError(f"{fname}: out has dtype {out.dtype}, but the result dtype is {result}")
+    if not out.flags.writeable:
+        raise ValueError(f"{fname}: out is read-only")
+
+
+def _layout(a, order):
+    """``a`` itself if the kernel can read it (aligned, contiguous in ``order``),
+    else an aligned contiguous copy."""
+    f = a.flags
+    if f.aligned and (f.c_contiguous if order == "C" else f.f_contiguous):
+        return a
+    return np.array(a, order=order, copy=True)
+
+
+def _writes_directly(out, compute, order, inputs):
+    """Can the kernel write into ``out``: compute dtype, aligned, contiguous in
+    ``order``, and either disjoint from every input or exactly one of them?"""
+    f = out.flags
+    if out.dtype != compute or not f.aligned or not (f.c_contiguous if order == "C" else f.f_contiguous):
+        return False
+    for a in inputs:
+        if np.may_share_memory(a, out) and not (
+            a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+            and a.strides == out.strides
+        ):
+            return False
+    return True
+
+
+def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=False):
+    """Call ``kernel(*inputs, *outputs[, K])`` on the prepared arguments.
+
+    ``axis=None``: elementwise; the arrays are processed as flat memory in a
+    common order (C, or F when every input is F-contiguous).  ``axis`` given:
+    row-wise; that axis is moved last and rows of length K are C-contiguous.
+    ``out`` receives the last output; with ``nout=0`` the kernel returns its
+    result (a loss, or an array it allocates).  ``shape_of_first``: the other arguments
+    broadcast to the first one's shape (they may not enlarge it).
+    Returns (outputs in the result dtype, the kernel's return value, result dtype).
+    """
+    arrays, compute, result = coerce(fname, args)
+    shapes = [np.shape(a) for a in arrays]
+    shape = broadcast_shape(fname, shapes)
+    if shape_of_first and shape != shapes[0]:
+        raise ValueError(
+            f"{fname}: target of shape {shapes[1]} does not broadcast to the shape {shapes[0]} of z"
+        )
+    if out is not None:
+        check_out(fname, out, shape, result)
+    arrs = [np.asarray(a, dtype=compute) for a in arrays]
+    arrs = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrs]
+    ndim = len(shape)
+    extra = ()
+    last_axis = True
+    if axis is None:
+        order = "F" if ndim > 1 and all(a.flags.f_contiguous for a in arrs) and not all(
+            a.flags.c_contiguous for a in arrs) else "C"
+    else:
+        order = "C"
+        ax = normalize_axis(fname, axis, ndim)
+        if ndim == 0:
+            arrs = [a.reshape(1) for a in arrs]
+            extra = (1,)
+        else:
+            arrs = [np.moveaxis(a, ax, -1) for a in arrs]
+            extra = (shape[ax],)
+        last_axis = ndim > 0 and ax == ndim - 1
+    arrs = [_layout(a, order) for a in arrs]
+    wshape = arrs[0].shape
+    outs = [np.empty(wshape, compute, order=order) for _ in range(nout)]
+    direct = out is not None and last_axis and _writes_directly(out, compute, order, arrs)
+    if direct:
+        outs[-1] = out
+    ret = kernel(*arrs, *outs, *extra)
+    if axis is not None and not last_axis:
+        outs = [o.reshape(()) if ndim == 0 else np.moveaxis(o, -1, ax) for o in outs]
+    if compute != result:
+        outs = [o if o is out else o.astype(result) for o in outs]
+    if out is not None and not direct:
+        np.copyto(out, outs[-1], casting="unsafe")
+        outs[-1] = out
+    return outs, ret, result
