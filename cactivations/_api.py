@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels
-from ._dispatch import F32, F64, activation_entry, coerce, normalize_axis, run
+from ._dispatch import F32, F64, activation_entry, cast_result, coerce, normalize_axis, run
 from ._registry import ACTIVATIONS
 
 _MODULE = "cactivations"
@@ -192,7 +192,13 @@ tanh = _made["tanh"]
 tanh_derivative = _made["tanh_derivative"]
 tanh_backward = _made["tanh_backward"]
 
-logit = _unary("logit", _kernels.logit, f"""logit(p, /, *, out=None)
+def logit(p, /, *, out=None):
+    if out is None and _fast(p):
+        return _kernels.logit(p, np.empty(p.shape, p.dtype))
+    return run("logit", _kernels.logit, (p,), out=out)[0][0]
+
+
+logit.__doc__ = f"""logit(p, /, *, out=None)
 
 The inverse of the sigmoid, elementwise: ``logit(p) = log(p / (1 - p))``.
 
@@ -216,8 +222,8 @@ Examples
 --------
 >>> import cactivations as ca
 >>> ca.logit([0.0, 0.25, 0.5, 1.0])
-array([      -inf, -1.09861229,  0.        ,        inf])
-""")
+array([       -inf, -1.09861229,  0.        ,         inf])
+"""
 
 
 # ----------------------------------------------------------- softmax family
@@ -384,7 +390,7 @@ def softmax_jacobian(output, /, *, axis=-1):
         return _kernels.softmax_jacobian(y, J, K)
 
     _, J, result = run("softmax_jacobian", kernel, (output,), nout=0, axis=axis)
-    return J if J.dtype == result else J.astype(result)
+    return J if J.dtype == result else cast_result(J, result)
 
 
 # ------------------------------------------------------------------ losses
@@ -436,7 +442,7 @@ def squared_error(output, target, /):
     array(2.5)
     """
     _, loss, result = run("squared_error", _kernels.squared_error, (output, target), nout=0)
-    return np.asarray(loss, dtype=result)
+    return cast_result(loss, result)
 
 
 def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None):
@@ -490,7 +496,7 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
         axis = None
     (y, delta), loss, result = run(fname, kernel, (z, target), nout=2, out=out, axis=axis,
                                    shape_of_first=True)
-    return SquaredErrorDelta(np.asarray(loss, dtype=result), delta, y)
+    return SquaredErrorDelta(cast_result(loss, result), delta, y)
 
 
 def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
@@ -540,12 +546,14 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
             f"{fname}: expected x of shape (N, M) or (M,) and w of shape (M, K); "
             f"got x {xa.shape} and w {wa.shape}"
         )
-    z = xa @ wa
+    with np.errstate(over="ignore", invalid="ignore"):  # inf is the rounded result
+        z = xa @ wa
     # z and the target are in the compute dtype, so delta can overwrite z
     (y, delta), loss, _ = run(fname, _LOSS_KERNELS[act.name], (z, np.asarray(arrays[2], dtype=compute)),
                               nout=2, out=z, axis=-1 if act.kind == "rowwise" else None,
                               shape_of_first=True)
-    grad_w = np.outer(xa, delta) if xa.ndim == 1 else xa.T @ delta
+    with np.errstate(over="ignore", invalid="ignore"):
+        grad_w = np.outer(xa, delta) if xa.ndim == 1 else xa.T @ delta
     if compute != result:
-        y, delta, grad_w = (a.astype(result) for a in (y, delta, grad_w))
-    return OutputLayerGrad(np.asarray(loss, dtype=result), grad_w, delta, y)
+        y, delta, grad_w = (cast_result(a, result) for a in (y, delta, grad_w))
+    return OutputLayerGrad(cast_result(loss, result), grad_w, delta, y)

@@ -48,6 +48,14 @@ def coerce(fname, args):
     return arrays, F64, dt  # longdouble: computed in float64
 
 
+def cast_result(a, result):
+    """``a`` (an array or a Python float from a kernel) as an array of the result
+    dtype.  A value beyond the range of float16/float32 becomes inf, as the
+    exact result rounded to that dtype would, without an overflow warning."""
+    with np.errstate(over="ignore"):
+        return np.asarray(a, dtype=result)
+
+
 def broadcast_shape(fname, shapes):
     try:
         return np.broadcast_shapes(*shapes)
@@ -160,8 +168,9 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
     if axis is not None and not last_axis:
         outs = [o.reshape(()) if ndim == 0 else np.moveaxis(o, -1, ax) for o in outs]
     if compute != result:
-        outs = [o if o is out else o.astype(result) for o in outs]
+        outs = [o if o is out else cast_result(o, result) for o in outs]
     if out is not None and not direct:
-        np.copyto(out, outs[-1], casting="unsafe")
+        with np.errstate(over="ignore"):
+            np.copyto(out, outs[-1], casting="unsafe")
         outs[-1] = out
     return outs, ret, result

@@ -160,4 +160,18 @@ CACT_INLINE double cact_exp_diff(double a, double b, double *d_out, double *r_ou
     return e + e * *r_out;
 }
 
+/*
+ * One step of Kahan's compensated summation: *s += x with the rounding error
+ * kept in *c.  Once the sum overflows, the compensation (inf - inf) is reset
+ * so the sum stays inf instead of turning NaN; a NaN term still gives NaN.
+ */
+CACT_INLINE void cact_kahan_add(double *s, double *c, double x)
+{
+    double u = x - *c;
+    double v = *s + u;
+    double w = (v - *s) - u;
+    *c = w == w ? w : 0.0;
+    *s = v;
+}
+
 #endif /* CACT_MATH_H */
