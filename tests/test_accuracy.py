@@ -1,0 +1,380 @@
+"""Accuracy in ULPs against mpmath: <= 4 ULP worst case, float32 and float64.
+
+The sweeps cover the whole range of every function (the registry ``sweep``
+ranges), with log-spaced points into both tails (down to the subnormals),
+uniform and random points, and special points: zeros, tiny and subnormal
+inputs, and dense neighbourhoods of the inputs where the result becomes
+subnormal, becomes zero or rounds to 1.
+
+The error of a result ``got`` whose exact value is ``r`` (mpmath, 200 bits) is
+``|got - r| / ulp`` with ``ulp = np.spacing(|r rounded to the dtype|)`` (the
+smallest subnormal when r rounds to 0).  References are cached per session.
+"""
+
+import math
+import zlib
+
+import mpmath
+import numpy as np
+import pytest
+
+from _helpers import ACTIVATIONS, FLOATS, PUBLIC_ELEMENTWISE, PUBLIC_ROWWISE, func
+
+MAX_ULP = 4.0
+PREC = 200  # bits of the mpmath references (60 decimal digits)
+
+
+# ---------------------------------------------------------------------------
+# exact references
+# ---------------------------------------------------------------------------
+
+
+def _mp_sigmoid(x):
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def _mp_sigmoid_derivative(x):
+    e = mpmath.exp(-abs(x))
+    return e / (1 + e) ** 2
+
+
+def _mp_tanh(x):
+    return mpmath.tanh(x)
+
+
+def _mp_tanh_derivative(x):
+    return mpmath.sech(x) ** 2
+
+
+def _mp_logit(p):
+    if p == 0:
+        return mpmath.mpf("-inf")
+    if p == 1:
+        return mpmath.mpf("inf")
+    # p / (1 - p) is exact enough at 200 bits that log keeps full relative
+    # accuracy even next to p = 1/2, where logit p ~ 4 (p - 1/2).
+    return mpmath.log(p / (1 - p))
+
+
+#: mpmath forward and derivative of every public elementwise activation
+MP_ELEMENTWISE = {
+    "sigmoid": (_mp_sigmoid, _mp_sigmoid_derivative),
+    "tanh": (_mp_tanh, _mp_tanh_derivative),
+}
+
+
+def _thresholds(name, dtype):
+    """Magnitudes of the inputs where the result changes regime, per function.
+
+    (becomes subnormal, becomes 0, rounds to 1, or stops differing from its
+    first-order expansion)."""
+    fi = np.finfo(dtype)
+    tiny, ss, eps = float(fi.tiny), float(fi.smallest_subnormal), float(fi.eps)
+    log = math.log
+    return {
+        "sigmoid": [-log(tiny), -log(ss), log(4) - log(eps), -log(eps), log(2.0)],
+        "sigmoid_derivative": [-log(tiny), -log(ss), -log(eps), math.sqrt(eps)],
+        "tanh": [0.5 * (log(8) - log(eps)), math.sqrt(1.5 * eps), 0.5 * log(3.0)],
+        "tanh_derivative": [0.5 * (log(4) - log(tiny)), 0.5 * (log(4) - log(ss)),
+                            math.sqrt(eps), 0.5 * (log(4) - log(eps))],
+    }.get(name, [])
+
+
+# ---------------------------------------------------------------------------
+# ULP measurement
+# ---------------------------------------------------------------------------
+
+
+def _mp_values(f, xs):
+    with mpmath.workprec(PREC):
+        return [f(mpmath.mpf(x)) for x in xs]
+
+
+def ulp_errors(got, refs, dtype):
+    """Error of every element of got, in ULPs of the dtype, against mpf refs."""
+    dt = np.dtype(dtype)
+    ss = float(np.finfo(dt).smallest_subnormal)
+    errs = np.empty(len(refs))
+    with mpmath.workprec(PREC):
+        for i, (g, r) in enumerate(zip(np.asarray(got).tolist(), refs)):
+            if not mpmath.isfinite(r):
+                errs[i] = 0.0 if g == float(r) else math.inf
+                continue
+            if not math.isfinite(g):
+                errs[i] = math.inf
+                continue
+            rr = dt.type(float(r))
+            ulp = float(np.spacing(abs(rr))) if rr != 0 else ss
+            errs[i] = float(abs(mpmath.mpf(g) - r)) / ulp
+    return errs
+
+
+def assert_ulp(name, dtype, inputs, got, refs, what=""):
+    got = np.asarray(got)
+    assert got.dtype == np.dtype(dtype), f"{name}: result dtype {got.dtype} for {dtype}"
+    errs = ulp_errors(got.reshape(-1), refs, dtype)
+    i = int(np.argmax(errs))
+    worst = errs[i]
+    if not worst <= MAX_ULP:
+        x = inputs[i]
+        if isinstance(x, (float, np.floating)):
+            x = f"{x!r} ({float(x).hex()})"
+        with mpmath.workprec(PREC):
+            exact = mpmath.nstr(refs[i], 25)
+        raise AssertionError(
+            f"{name} {np.dtype(dtype).name} {what}: {np.sum(~(errs <= MAX_ULP))} of "
+            f"{errs.size} points above {MAX_ULP} ULP; worst {worst:.4g} ULP at input "
+            f"{x}: got {got.reshape(-1)[i]!r}, exact {exact}"
+        )
+
+
+def _seed(*parts):
+    return zlib.crc32("/".join(map(str, parts)).encode())
+
+
+def _cast_in(x, dtype, lo, hi):
+    with np.errstate(all="ignore"):
+        x = np.asarray(x, dtype=np.float64).astype(dtype)
+    x = x[np.isfinite(x) & (x >= lo) & (x <= hi)]
+    return np.unique(x)
+
+
+def _neighbours(t, dtype, n=8):
+    """t (cast to dtype) and its n float neighbours on each side."""
+    t = np.asarray(t, dtype=dtype)
+    pts = [t]
+    up = down = t
+    for _ in range(n):
+        up = np.nextafter(up, dtype(np.inf))
+        down = np.nextafter(down, dtype(-np.inf))
+        pts += [up, down]
+    return np.array(pts, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------
+# elementwise activations and their derivatives
+# ---------------------------------------------------------------------------
+
+REGIONS = ("uniform", "tails", "random", "special")
+
+
+def elementwise_points(act, fname, dtype, region):
+    lo, hi = ACTIVATIONS[act].sweep[0 if dtype == np.float32 else 1]
+    fi = np.finfo(dtype)
+    rng = np.random.default_rng(_seed(fname, np.dtype(dtype).name, region))
+    if region == "uniform":
+        x = np.linspace(lo, hi, 2001)
+    elif region == "tails":
+        e0 = math.log10(float(fi.smallest_subnormal))
+        parts = []
+        # log-spaced magnitudes from the smallest subnormal up to the ends, and
+        # dense uniform points over the last tenth of each side (where results
+        # become subnormal, then zero, or round to their limit)
+        if lo < 0:
+            parts += [-np.logspace(e0, math.log10(-lo), 800), np.linspace(lo, 0.9 * lo, 400)]
+        if hi > 0:
+            parts += [np.logspace(e0, math.log10(hi), 800), np.linspace(0.9 * hi, hi, 400)]
+        x = np.concatenate(parts)
+    elif region == "random":
+        x = np.concatenate([
+            rng.uniform(lo, hi, 600),
+            rng.standard_normal(600) * 3,
+            rng.standard_normal(300) * 30,
+            np.exp(rng.uniform(-40, 0, 300)) * rng.choice([-1, 1], 300),
+        ])
+    else:  # special
+        tiny, ss, eps = float(fi.tiny), float(fi.smallest_subnormal), float(fi.eps)
+        base = [0.0, -0.0, tiny, tiny / 2, tiny / 4 + ss, ss, 2 * ss, 3 * ss, 7 * ss,
+                eps, eps / 2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, lo, hi]
+        parts = [np.array(base), -np.array(base)]
+        for t in _thresholds(fname, dtype):
+            for sgn in (1.0, -1.0):
+                if t > 1:
+                    w = np.linspace(t - 0.5, t + 0.5, 41)
+                else:
+                    w = np.geomspace(t / 4, t * 4, 41)
+                parts.append(sgn * w)
+                with np.errstate(all="ignore"):
+                    parts.append(_neighbours(sgn * t, dtype).astype(np.float64))
+        for b in (lo, hi):
+            parts.append(_neighbours(b, dtype).astype(np.float64))
+        x = np.concatenate(parts)
+        # keep -0.0 (np.unique would merge it with 0.0)
+        x = np.concatenate([_cast_in(x, dtype, lo, hi), np.array([-0.0], dtype=dtype)])
+        return x
+    return _cast_in(x, dtype, lo, hi)
+
+
+def _elementwise_case(act, deriv, dtype, region, cache):
+    fname = act + "_derivative" if deriv else act
+    key = ("elementwise", fname, np.dtype(dtype).name, region)
+    if key not in cache:
+        if act not in MP_ELEMENTWISE:
+            pytest.fail(f"no mpmath reference for the activation {act!r}: add it to "
+                        f"MP_ELEMENTWISE in {__file__}")
+        f = MP_ELEMENTWISE[act][1 if deriv else 0]
+        x = elementwise_points(act, fname, dtype, region)
+        cache[key] = (x, _mp_values(f, x.tolist()))
+    return fname, cache[key]
+
+
+ELEMENTWISE_FUNCS = [
+    pytest.param(act, deriv, id=act + ("_derivative" if deriv else ""))
+    for act in PUBLIC_ELEMENTWISE
+    for deriv in (False, True)
+]
+
+
+@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("act, deriv", ELEMENTWISE_FUNCS)
+def test_elementwise_ulp(act, deriv, dtype, region, mp_cache):
+    fname, (x, refs) = _elementwise_case(act, deriv, dtype, region, mp_cache)
+    assert x.size > 100
+    got = func(fname)(x)
+    assert_ulp(fname, dtype, x, got, refs, region)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("act, deriv", ELEMENTWISE_FUNCS)
+def test_elementwise_ulp_2d_and_strided(act, deriv, dtype, mp_cache):
+    """The same points laid out 2-D, and as a strided view, are as accurate."""
+    fname, (x, refs) = _elementwise_case(act, deriv, dtype, "tails", mp_cache)
+    n = x.size - x.size % 4
+    x2 = x[:n].reshape(4, -1)
+    assert_ulp(fname, dtype, x[:n], func(fname)(x2), refs[:n], "tails 2-D")
+    big = np.zeros(3 * x.size, dtype=dtype)
+    big[::3] = x
+    assert_ulp(fname, dtype, x, func(fname)(big[::3]), refs, "tails strided")
+
+
+# ---------------------------------------------------------------------------
+# logit on (0, 1)
+# ---------------------------------------------------------------------------
+
+LOGIT_REGIONS = ("uniform", "near0", "near_half", "near1", "random", "special")
+
+
+def logit_points(dtype, region):
+    fi = np.finfo(dtype)
+    tiny, ss, eps = float(fi.tiny), float(fi.smallest_subnormal), float(fi.eps)
+    rng = np.random.default_rng(_seed("logit", np.dtype(dtype).name, region))
+    if region == "uniform":
+        x = np.linspace(0, 1, 2001)[1:-1]
+    elif region == "near0":
+        x = np.concatenate([np.logspace(math.log10(ss), math.log10(0.5), 1200),
+                            ss * np.arange(1, 33), tiny * np.arange(1, 9) / 4])
+    elif region == "near_half":
+        k = np.arange(0, 65)
+        x = np.concatenate([
+            0.5 + k * eps / 2, 0.5 - k * eps / 4,
+            0.5 + np.logspace(math.log10(eps), -1, 400),
+            0.5 - np.logspace(math.log10(eps), -1, 400),
+            np.linspace(0.49, 0.51, 201),
+        ])
+    elif region == "near1":
+        k = np.arange(1, 129)
+        x = np.concatenate([1 - k * eps / 2, 1 - np.logspace(math.log10(eps / 2), -0.31, 1200)])
+    elif region == "random":
+        x = np.concatenate([rng.uniform(0, 1, 800), rng.beta(0.05, 0.05, 800),
+                            np.exp(-rng.exponential(30, 400))])
+    else:  # special: the limits and simple fractions
+        x = np.array([0.0, 1.0, ss, tiny, 0.25, 0.75, 1 / 3, 2 / 3, 0.1, 0.9, 0.5,
+                      1 - eps / 2, eps, 0.5 + eps / 2, 0.5 - eps / 4])
+        x = np.concatenate([x] + [_neighbours(v, dtype).astype(np.float64)
+                                  for v in (0.25, 0.5, 0.75, 0.1, 0.9, 1 - eps / 2)])
+    return _cast_in(x, dtype, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("region", LOGIT_REGIONS)
+@pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+def test_logit_ulp(dtype, region, mp_cache):
+    key = ("logit", np.dtype(dtype).name, region)
+    if key not in mp_cache:
+        x = logit_points(dtype, region)
+        mp_cache[key] = (x, _mp_values(_mp_logit, x.tolist()))
+    x, refs = mp_cache[key]
+    assert x.size > 10
+    if region == "near1":
+        # the float values adjacent to 1 are in
+        assert np.nextafter(dtype(1), dtype(0)) in x
+    got = func("logit")(x)
+    assert_ulp("logit", dtype, x, got, refs, region)
+
+
+# ---------------------------------------------------------------------------
+# softmax and log_softmax
+# ---------------------------------------------------------------------------
+
+ROW_SIZES = (1, 2, 10, 100, 1000)
+
+
+def softmax_rows(K, dtype):
+    """Rows of K logits up to +-300: bulk, full range, wide rows mixing +-300,
+    rows where one logit dominates (mildly and overwhelmingly), ties."""
+    rng = np.random.default_rng(_seed("softmax", K, np.dtype(dtype).name))
+    rows = [rng.standard_normal(K) * 3 for _ in range(3)]
+    rows.append(rng.uniform(-300, 300, K))
+    rows.append(np.where(rng.random(K) < 0.5, rng.uniform(-300, -280, K),
+                         rng.uniform(280, 300, K)))
+    side = np.ones(K)
+    side[: K // 2] = -1
+    rows.append(side * rng.uniform(299, 300, K))
+    d = rng.standard_normal(K) * 3
+    d[rng.integers(K)] += 60
+    rows.append(d)
+    d = rng.standard_normal(K) * 3
+    d[rng.integers(K)] += 20
+    rows.append(d)
+    d = rng.uniform(-300, -200, K)
+    d[rng.integers(K)] = 300 - rng.random()
+    rows.append(d)
+    rows.append(np.full(K, 7.3))
+    rows.append(7.3 + rng.standard_normal(K) * 1e-5)
+    rows.append(rng.standard_normal(K) * 3 - 250)
+    with np.errstate(all="ignore"):
+        return np.stack(rows).astype(dtype)
+
+
+def _mp_softmax_rows(X):
+    """(softmax, log_softmax) of every row of X, exactly (lists of mpf)."""
+    sm, lsm = [], []
+    with mpmath.workprec(PREC):
+        for row in X.tolist():
+            k = int(np.argmax(row))
+            m = mpmath.mpf(row[k])
+            d = [mpmath.mpf(v) - m for v in row]  # exact at 200 bits
+            s = mpmath.fsum(mpmath.exp(v) for j, v in enumerate(d) if j != k)
+            ls = mpmath.log1p(s)
+            sm.append([mpmath.exp(v - ls) for v in d])
+            lsm.append([v - ls for v in d])
+    return sm, lsm
+
+
+@pytest.mark.parametrize("K", ROW_SIZES)
+@pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("fname", ["softmax", "log_softmax"])
+def test_softmax_ulp(fname, dtype, K, mp_cache):
+    key = ("softmax", np.dtype(dtype).name, K)
+    if key not in mp_cache:
+        X = softmax_rows(K, dtype)
+        mp_cache[key] = (X, _mp_softmax_rows(X))
+    X, (sm, lsm) = mp_cache[key]
+    refs = sm if fname == "softmax" else lsm
+    got = func(fname)(X)
+    assert got.shape == X.shape
+    for r in range(X.shape[0]):
+        assert_ulp(fname, dtype, [f"row {r} element {j}" for j in range(K)], got[r],
+                   refs[r], f"row {r} of {K} (range {X[r].min()} .. {X[r].max()})")
+    # one row at a time, and along axis 0 of the transpose, give the same accuracy
+    r = 4
+    assert_ulp(fname, dtype, list(range(K)), func(fname)(X[r]), refs[r], f"1-D row {r}")
+    got_t = func(fname)(np.ascontiguousarray(X.T), axis=0)
+    assert_ulp(fname, dtype, list(range(K)), got_t[:, r], refs[r], f"axis=0 row {r}")
+
+
+def test_every_rowwise_activation_has_an_accuracy_test():
+    # the softmax tests above cover the rowwise rows of the registry
+    assert set(PUBLIC_ROWWISE) <= {"softmax"}, (
+        f"new rowwise activations {set(PUBLIC_ROWWISE) - {'softmax'}} need an mpmath sweep"
+    )

@@ -1,0 +1,203 @@
+"""Identities between the functions."""
+
+import numpy as np
+import pytest
+
+from _helpers import (
+    ACTIVATIONS, FLOATS, LOSS_ACTIVATIONS, PUBLIC_ELEMENTWISE, assert_close, eps_of, func,
+)
+
+dtypes = pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+
+
+def _sweep(dtype, act="sigmoid", n=4001):
+    lo, hi = ACTIVATIONS[act].sweep[0 if dtype == np.float32 else 1]
+    rng = np.random.default_rng(0)
+    z = np.concatenate([np.linspace(lo, hi, n), rng.standard_normal(1000) * 5,
+                        np.geomspace(1e-30, 1, 200), -np.geomspace(1e-30, 1, 200)])
+    return z.astype(dtype)
+
+
+@dtypes
+def test_softmax_of_0_z_is_sigmoid(dtype):
+    z = _sweep(dtype)
+    rows = np.stack([np.zeros_like(z), z], axis=-1)
+    s = func("softmax")(rows)[:, 1]
+    np.testing.assert_array_max_ulp(s, func("sigmoid")(z), maxulp=8, dtype=dtype)
+    # and the first column is sigmoid(-z)
+    np.testing.assert_array_max_ulp(func("softmax")(rows)[:, 0], func("sigmoid")(-z),
+                                    maxulp=8, dtype=dtype)
+
+
+@dtypes
+def test_log_softmax_of_0_z_is_log_sigmoid(dtype):
+    rng = np.random.default_rng(1)
+    z = (rng.standard_normal(2000) * 10).astype(dtype)
+    rows = np.stack([np.zeros_like(z), z], axis=-1)
+    ls = func("log_softmax")(rows)[:, 1]
+    exp = -np.logaddexp(0.0, -z.astype(np.float64))  # log sigmoid(z)
+    assert_close(ls, exp, 8 * eps_of(dtype), atol_scale=1.0, err_msg="log_softmax([0, z])")
+
+
+@dtypes
+def test_sigmoid_of_logit(dtype):
+    p = np.concatenate([np.linspace(1e-6, 1 - 1e-6, 2001),
+                        np.random.default_rng(2).uniform(0, 1, 1000)]).astype(dtype)
+    L = func("logit")(p).astype(np.float64)
+    got = func("sigmoid")(func("logit")(p)).astype(np.float64)
+    p64 = p.astype(np.float64)
+    # the rounding of logit(p) moves sigmoid by a relative (1 - p) |L| eps
+    tol = 8 * eps_of(dtype) * (1 + np.abs(L) * (1 - p64))
+    bad = ~(np.abs(got - p64) <= tol * p64)
+    assert not bad.any(), f"sigmoid(logit(p)) != p at p = {p[bad][:5]}"
+
+
+@dtypes
+def test_logit_of_sigmoid(dtype):
+    z = np.linspace(-12, 12, 2001).astype(dtype)
+    z = z[np.abs(z) > 0.05]
+    got = func("logit")(func("sigmoid")(z))
+    # logit amplifies the rounding of sigmoid(z) near 1 by 1/(1 - p)
+    p = func("sigmoid")(z).astype(np.float64)
+    tol = 8 * eps_of(dtype) * (1 + 1 / (np.abs(z) * (1 - p)))
+    assert np.all(np.abs(got - z) <= tol * np.abs(z)), "logit(sigmoid(z)) != z"
+
+
+@dtypes
+def test_sigmoid_derivative_is_p_1_minus_p_in_bulk(dtype):
+    b = 5 if dtype == np.float64 else 3
+    z = np.linspace(-b, b, 2001).astype(dtype)
+    p = func("sigmoid")(z).astype(np.float64)
+    np.testing.assert_allclose(func("sigmoid_derivative")(z), p * (1 - p),
+                               rtol=2e-13 if dtype == np.float64 else 2e-5)
+
+
+@dtypes
+def test_tanh_derivative_is_1_minus_tanh2_in_bulk(dtype):
+    z = np.linspace(-2, 2, 2001).astype(dtype)
+    t = func("tanh")(z).astype(np.float64)
+    np.testing.assert_allclose(func("tanh_derivative")(z), 1 - t * t,
+                               rtol=1e-13 if dtype == np.float64 else 2e-5)
+
+
+@dtypes
+@pytest.mark.parametrize("act", PUBLIC_ELEMENTWISE)
+def test_backward_of_ones_is_derivative_in_bulk(act, dtype):
+    """act_backward(g, act(z)) == g * act_derivative(z) where the output keeps the digits."""
+    rng = np.random.default_rng(3)
+    z = rng.uniform(-3, 3, 1000).astype(dtype)
+    g = rng.standard_normal(1000).astype(dtype)
+    got = func(act + "_backward")(g, func(act)(z))
+    exp = g.astype(np.float64) * func(act + "_derivative")(z).astype(np.float64)
+    assert_close(got, exp, 1e-12 if dtype == np.float64 else 1e-5,
+                 err_msg=f"{act}_backward vs g * {act}_derivative")
+
+
+@dtypes
+@pytest.mark.parametrize("K", [2, 10, 100])
+def test_log_softmax_is_log_of_softmax(K, dtype):
+    rng = np.random.default_rng(K)
+    z = (rng.standard_normal((50, K)) * 3).astype(dtype)
+    ls = func("log_softmax")(z)
+    with np.errstate(divide="ignore"):
+        exp = np.log(func("softmax")(z).astype(np.float64))
+    ok = np.isfinite(exp)
+    assert ok.all()
+    assert_close(ls, exp, 1e-13 if dtype == np.float64 else 1e-6, atol_scale=1.0,
+                 err_msg="log_softmax vs log(softmax)")
+    # and exp(log_softmax) is softmax
+    assert_close(np.exp(ls.astype(np.float64)), func("softmax")(z),
+                 1e-13 if dtype == np.float64 else 1e-6, err_msg="exp(log_softmax)")
+
+
+@dtypes
+@pytest.mark.parametrize("K", [1, 3, 100])
+def test_softmax_rows_sum_to_one(K, dtype):
+    rng = np.random.default_rng(K)
+    z = (rng.standard_normal((20, K)) * 30).astype(dtype)
+    s = func("softmax")(z).astype(np.float64)
+    np.testing.assert_allclose(s.sum(axis=-1), 1.0, rtol=4 * K * eps_of(dtype))
+    assert np.all(s >= 0)
+
+
+@dtypes
+@pytest.mark.parametrize("activation", LOSS_ACTIVATIONS)
+def test_squared_error_is_loss_of_squared_error_delta(activation, dtype):
+    rng = np.random.default_rng(4)
+    z = (rng.standard_normal((6, 7)) * 2).astype(dtype)
+    t = rng.uniform(0, 1, (6, 7)).astype(dtype)
+    res = func("squared_error_delta")(z, t, activation=activation)
+    loss = func("squared_error")(res.output, t)
+    assert np.asarray(loss).dtype == dtype
+    np.testing.assert_allclose(loss, res.loss, rtol=1e-12 if dtype == np.float64 else 1e-5)
+
+
+@dtypes
+@pytest.mark.parametrize("activation", LOSS_ACTIVATIONS)
+def test_squared_error_delta_output_and_delta(activation, dtype):
+    """output is g(z); delta is (y - t) g'(z), or J^T (y - t) for softmax."""
+    rng = np.random.default_rng(5)
+    z = (rng.standard_normal((6, 7)) * 2).astype(dtype)
+    t = rng.uniform(0, 1, (6, 7)).astype(dtype)
+    res = func("squared_error_delta")(z, t, activation=activation)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    a = ACTIVATIONS[activation]
+    r = res.output.astype(np.float64) - t
+    if activation == "identity":
+        np.testing.assert_array_equal(res.output, z)
+        exp_delta = r
+    elif a.kind == "elementwise":
+        assert_close(res.output, func(activation)(z), rtol, err_msg="output")
+        exp_delta = r * func(activation + "_derivative")(z)
+    else:
+        assert_close(res.output, func(activation)(z), rtol, err_msg="output")
+        J = func("softmax_jacobian")(res.output).astype(np.float64)
+        exp_delta = np.einsum("nij,ni->nj", J, r)
+        # softmax_backward with g = y - t is the same vector-Jacobian product
+        assert_close(func("softmax_backward")(r, res.output.astype(np.float64)), exp_delta,
+                     rtol, err_msg="softmax_backward(y - t, y)")
+    assert_close(res.delta, exp_delta, rtol, err_msg=f"delta[{activation}]")
+
+
+@dtypes
+def test_softmax_backward_is_jacobian_product(dtype):
+    rng = np.random.default_rng(6)
+    z = (rng.standard_normal((5, 6)) * 2).astype(dtype)
+    g = rng.standard_normal((5, 6)).astype(dtype)
+    y = func("softmax")(z)
+    J = func("softmax_jacobian")(y).astype(np.float64)
+    exp = np.einsum("nij,ni->nj", J, g.astype(np.float64))
+    assert_close(func("softmax_backward")(g, y), exp, 1e-12 if dtype == np.float64 else 1e-5)
+    # J is symmetric
+    np.testing.assert_allclose(J, np.swapaxes(J, -1, -2), rtol=4 * eps_of(dtype), atol=0)
+
+
+@dtypes
+def test_log_softmax_backward_is_softmax_backward_chain(dtype):
+    """d/dz <g, log softmax z> = d/dz <g / softmax z, softmax z>."""
+    rng = np.random.default_rng(7)
+    z = (rng.standard_normal((5, 6)) * 2).astype(np.float64)
+    g = rng.standard_normal((5, 6))
+    y = func("softmax")(z)
+    exp = func("softmax_backward")(g / y, y)
+    got = func("log_softmax_backward")(g.astype(dtype), func("log_softmax")(z.astype(dtype)))
+    assert_close(got, exp, 1e-12 if dtype == np.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("activation", LOSS_ACTIVATIONS)
+def test_output_layer_grad_parts(activation):
+    """delta/output/loss are those of squared_error_delta on z = x @ w; grad_w = x^T delta."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((5, 3))
+    w = rng.standard_normal((3, 4))
+    t = rng.uniform(0, 1, (5, 4))
+    res = func("output_layer_grad")(x, w, t, activation=activation)
+    sed = func("squared_error_delta")(x @ w, t, activation=activation)
+    assert_close(res.loss, sed.loss, 1e-12)
+    assert_close(res.delta, sed.delta, 1e-12)
+    assert_close(res.output, sed.output, 1e-12)
+    assert_close(res.grad_w, x.T @ res.delta, 1e-12)
+    # a single sample gives grad_w = outer(x, delta)
+    r1 = func("output_layer_grad")(x[2], w, t[2], activation=activation)
+    assert_close(r1.grad_w, np.outer(x[2], r1.delta), 1e-12)
+    assert_close(r1.delta, res.delta[2], 1e-12)
