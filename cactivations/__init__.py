@@ -13,6 +13,18 @@ loss and gradient (`squared_error`, `squared_error_delta`,
 accurate to a few ULP.
 """
 
+try:
+    from . import _kernels  # noqa: F401
+except ImportError as exc:  # the source tree, not an installed package
+    import os as _os
+
+    raise ImportError(
+        "cactivations: the compiled core (cactivations._kernels) is not built in "
+        f"{_os.path.dirname(__file__)}. Install the package (pip install .) and run from "
+        "outside the source directory, or build it in place with "
+        "'python setup.py build_ext --inplace'."
+    ) from exc
+
 from ._api import (
     OutputLayerGrad,
     SquaredErrorDelta,
