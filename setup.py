@@ -2,13 +2,20 @@
 
 ``src/_kernels.pyx.tp`` is rendered with Tempita from the table in
 ``cactivations/_registry.py`` (loaded by path: the package is not built yet)
-into ``src/_kernels.pyx``, which Cython compiles into ``cactivations._kernels``.
+and compiled once per instruction-set variant: ``cactivations._kernels``
+(baseline: the compiler's default target, which runs on every CPU of the
+architecture) and, on x86-64, ``cactivations._kernels_avx2`` (x86-64-v3:
+AVX2, FMA) and ``cactivations._kernels_avx512`` (x86-64-v4: AVX-512).
+``cactivations._cpu`` imports the best one the CPU supports.
 
 Environment:
-  CACTIVATIONS_DEBUG=1   Cython bounds/wraparound/initialized checks on, -O0 -g.
+  CACTIVATIONS_DEBUG=1       Cython bounds/wraparound/initialized checks on, -O0 -g.
+  CACTIVATIONS_VEC_REPORT=1  print GCC's report of the loops it vectorized
+                             (-fopt-info-vec-optimized).
 """
 
 import os
+import platform
 import runpy
 from pathlib import Path
 
@@ -21,7 +28,14 @@ HERE = Path(__file__).resolve().parent
 DEBUG = os.environ.get("CACTIVATIONS_DEBUG", "") not in ("", "0")
 
 
-def render_kernels():
+# variant name -> extra compiler flags; the module is cactivations._kernels{suffix}
+VARIANTS = {"baseline": ("", [])}
+if platform.machine().lower() in ("x86_64", "amd64") and os.name != "nt":
+    VARIANTS["avx2"] = ("_avx2", ["-march=x86-64-v3"])
+    VARIANTS["avx512"] = ("_avx512", ["-march=x86-64-v4"])
+
+
+def render_kernels(suffix):
     table = runpy.run_path(str(HERE / "cactivations" / "_registry.py"))
     acts = table["ACTIVATIONS"]
     template = (HERE / "src" / "_kernels.pyx.tp").read_text()
@@ -30,7 +44,7 @@ def render_kernels():
         elementwise=[a.name for a in acts.values() if a.kind == "elementwise"],
         public=[a.name for a in acts.values() if a.kind == "elementwise" and a.public],
     )
-    target = HERE / "src" / "_kernels.pyx"
+    target = HERE / "src" / f"_kernels{suffix}.pyx"
     if not target.exists() or target.read_text() != text:
         target.write_text(text)
     return target
@@ -43,20 +57,29 @@ directives = {
     "initializedcheck": DEBUG,
     "cdivision": True,
 }
-# IEEE semantics are kept: no -ffast-math, no -march=native.
-cflags = ["-O0", "-g"] if DEBUG else ["-O3"]
+# IEEE results are kept: no -ffast-math, no -march=native.  -fno-trapping-math
+# lets GCC if-convert the branch-free selects of src/cact_math.h into vector
+# blends (both sides of a select may be evaluated; floating-point traps are
+# never enabled under Python); -fno-math-errno: libm calls need not set errno.
+cflags = ["-O0", "-g"] if DEBUG else ["-O3", "-fno-trapping-math", "-fno-math-errno"]
+if os.environ.get("CACTIVATIONS_VEC_REPORT", "") not in ("", "0"):
+    cflags.append("-fopt-info-vec-optimized")
 if os.name == "nt":
     cflags = ["/Od", "/Zi"] if DEBUG else ["/O2"]
 
 extensions = [
     Extension(
-        "cactivations._kernels",
-        [str(render_kernels().relative_to(HERE))],
+        f"cactivations._kernels{suffix}",
+        [str(render_kernels(suffix).relative_to(HERE))],
         include_dirs=[numpy.get_include(), "src"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
-        extra_compile_args=cflags,
+        define_macros=[
+            ("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION"),
+            ("CACT_VARIANT", f'"{name}"'),
+        ],
+        extra_compile_args=cflags + flags,
         depends=["src/cact_math.h", "src/_kernels.pyx.tp", "cactivations/_registry.py"],
     )
+    for name, (suffix, flags) in VARIANTS.items()
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

@@ -47,6 +47,37 @@ from ._api import (
 
 __version__ = "0.1.0"
 
+
+def show_config(*, file=None):
+    """Print, and return as a dict, how cactivations runs here.
+
+    The instruction-set variant of the kernels in use (``baseline``, ``avx2`` or
+    ``avx512``: chosen at import from the CPU's features, lowered by the
+    environment variable ``CACTIVATIONS_CPU``), the variants built and the ones
+    this CPU supports, and the versions of cactivations and NumPy.
+
+    Examples
+    --------
+    >>> import io, cactivations as ca
+    >>> info = ca.show_config(file=io.StringIO())
+    >>> info["cpu_variant"] in info["cpu_variants_built"]
+    True
+    """
+    import sys
+
+    import numpy
+
+    from . import _cpu
+
+    info = {"cactivations": __version__, "numpy": numpy.__version__, **_cpu.config()}
+    out = sys.stdout if file is None else file
+    for key, value in info.items():
+        if isinstance(value, list):
+            value = ", ".join(value)
+        print(f"{key:24s} {value}", file=out)
+    return info
+
+
 __all__ = [
     "sigmoid",
     "tanh",
@@ -65,4 +96,5 @@ __all__ = [
     "output_layer_grad",
     "SquaredErrorDelta",
     "OutputLayerGrad",
+    "show_config",
 ]

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels
+from ._cpu import kernels as _kernels
 from ._dispatch import F32, F64, activation_entry, cast_result, coerce, normalize_axis, run
 from ._registry import ACTIVATIONS
 

@@ -1,0 +1,91 @@
+"""Choice of the compiled kernels for this CPU.
+
+The same kernels are compiled once per instruction-set variant (see setup.py):
+
+    baseline  cactivations._kernels         the compiler's default target (any CPU)
+    avx2      cactivations._kernels_avx2    x86-64-v3: AVX2, FMA, BMI2, F16C
+    avx512    cactivations._kernels_avx512  x86-64-v4: AVX-512 F/BW/CD/DQ/VL
+
+At import the best variant that was built and that the CPU supports (as NumPy
+detects it) is used.  The environment variable ``CACTIVATIONS_CPU`` (one of the
+names above) lowers the choice, e.g. to test the baseline on a newer CPU; it
+cannot raise it above what the CPU supports.  Results agree across variants to
+within the documented accuracy (a few ULP), not bit for bit.
+"""
+
+import importlib
+import importlib.util
+import os
+import warnings
+
+VARIANTS = ("baseline", "avx2", "avx512")
+_MODULES = {"baseline": "_kernels", "avx2": "_kernels_avx2", "avx512": "_kernels_avx512"}
+# NumPy's names for the features each variant needs (X86_V3/X86_V4 where NumPy
+# has them; the individual features otherwise)
+_NEEDS = {
+    "baseline": (),
+    "avx2": (("X86_V3",), ("AVX", "AVX2", "FMA3", "F16C", "BMI2")),
+    "avx512": (("X86_V4",), ("AVX512F", "AVX512BW", "AVX512CD", "AVX512DQ", "AVX512VL")),
+}
+ENV = "CACTIVATIONS_CPU"
+
+
+def _cpu_features():
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # pragma: no cover - NumPy without the table
+        return {}
+    return dict(__cpu_features__)
+
+
+def cpu_supports(variant, features=None):
+    """Does this CPU run ``variant``'s instructions?"""
+    if variant == "baseline":
+        return True
+    features = _cpu_features() if features is None else features
+    direct, parts = _NEEDS[variant]
+    if all(f in features for f in direct):
+        return all(features[f] for f in direct)
+    return bool(features) and all(features.get(f, False) for f in parts)
+
+
+def built():
+    """The variants compiled into this installation."""
+    return [v for v in VARIANTS if importlib.util.find_spec(f"cactivations.{_MODULES[v]}")]
+
+
+def choose(env=None, features=None, available=None):
+    """The variant to use: the best built and supported, lowered by ``env``."""
+    available = built() if available is None else available
+    usable = [v for v in VARIANTS if v in available and cpu_supports(v, features)]
+    best = usable[-1]
+    env = os.environ.get(ENV, "") if env is None else env
+    env = env.strip().lower()
+    if not env:
+        return best
+    if env not in VARIANTS:
+        warnings.warn(
+            f"cactivations: {ENV}={env!r} is not one of {', '.join(VARIANTS)}; using {best!r}",
+            RuntimeWarning, stacklevel=3)
+        return best
+    if env not in usable:
+        warnings.warn(
+            f"cactivations: {ENV}={env!r} is not available here (built: {', '.join(available)}; "
+            f"this CPU runs: {', '.join(usable)}); using {best!r}",
+            RuntimeWarning, stacklevel=3)
+        return best
+    return env
+
+
+variant = choose()
+kernels = importlib.import_module(f"cactivations.{_MODULES[variant]}")
+
+
+def config():
+    """What ``cactivations.show_config`` reports, as a dict."""
+    return {
+        "cpu_variant": variant,
+        "cpu_variants_built": built(),
+        "cpu_variants_supported": [v for v in VARIANTS if cpu_supports(v)],
+        ENV: os.environ.get(ENV),
+    }
