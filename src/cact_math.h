@@ -226,7 +226,8 @@ CACT_INLINE void cact_sum_add(double *s, double *c, double x)
  *   cact_sum2_T(x, n, &lo): sum of x as hi + lo (compensated per lane, then combined),
  *                           within about 2 ULP of the exact sum;
  *   cact_dot_T(a, b, n):    sum of a_i b_i, accumulated in double;
- *   cact_sum_T(x, n):       sum of x, accumulated in double.
+ *   cact_sum_T(x, n):       sum of x, accumulated in double;
+ *   cact_sqdiff_sum2_T(y, t, n, &lo): sum of (y - t)^2 as hi + lo, compensated.
  */
 #define CACT_LANES 8
 #define CACT_ROW_REDUCTIONS(T, C)                                              \
@@ -274,6 +275,28 @@ CACT_INLINE double cact_sum_##T(const C *x, ptrdiff_t n)                       \
     for (j = 0; j < CACT_LANES; j++)                                           \
         t += s[j];                                                             \
     return t;                                                                  \
+}                                                                              \
+CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
+                                        double *lo)                            \
+{                                                                              \
+    double s[CACT_LANES] = {0}, c[CACT_LANES] = {0}, hi = 0.0, cc = 0.0, r;    \
+    ptrdiff_t i = 0;                                                           \
+    int j;                                                                     \
+    for (; i + CACT_LANES <= n; i += CACT_LANES)                               \
+        for (j = 0; j < CACT_LANES; j++) {                                     \
+            r = (double)y[i + j] - (double)t[i + j];                           \
+            cact_sum_add(&s[j], &c[j], r * r);                                 \
+        }                                                                      \
+    for (; i < n; i++) {                                                       \
+        r = (double)y[i] - (double)t[i];                                       \
+        cact_sum_add(&hi, &cc, r * r);                                         \
+    }                                                                          \
+    for (j = 0; j < CACT_LANES; j++) {                                         \
+        cact_sum_add(&hi, &cc, s[j]);                                          \
+        cc += c[j];                                                            \
+    }                                                                          \
+    *lo = cc;                                                                  \
+    return hi;                                                                 \
 }
 CACT_ROW_REDUCTIONS(f32, float)
 CACT_ROW_REDUCTIONS(f64, double)
