@@ -24,7 +24,7 @@ import itertools
 import math
 import statistics
 import time
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -60,6 +60,8 @@ class Entry(NamedTuple):
     #: max |answer - reference| / max |reference| (None for floors and errors)
     error: Optional[float] = None
     loops: int = 0
+    #: seconds per call of each round, in the order run
+    samples: Tuple[float, ...] = ()
 
 
 class Comparison(NamedTuple):
@@ -219,7 +221,8 @@ def compare(task_name: str, impls: Dict[str, Callable[[], object]], reference,
             gc.enable()
     for name in timed:
         entries[name] = entries[name]._replace(
-            seconds=statistics.median(samples[name]), loops=loops[name])
+            seconds=statistics.median(samples[name]), loops=loops[name],
+            samples=tuple(samples[name]))
     return Comparison(task_name, int(n_elements), entries, baseline)
 
 

@@ -11,18 +11,18 @@ Implementations: ``cactivations`` (allocating), ``cactivations_out`` (``out=``),
 ``numpy`` (the plain expression), the peers ``scipy``, ``torch`` (eager),
 ``jax`` (``jax.jit``), ``numexpr`` and ``numba`` (``njit`` loops) where they
 are installed, and ``floor``: the copy (one input) or add (two inputs) floor,
-allocation-free like ``out=``.  Peers are imported on first use: asv runs
-every combination in a process of its own, and importing torch or jax takes
-seconds.
+allocation-free like ``out=``.  The peers are written once, in
+``cactivations._peers`` (which ``python -m cactivations bench`` uses too), and
+imported on first use: asv runs every combination in a process of its own, and
+importing torch or jax takes seconds.
 """
 
 import functools
-import importlib.util
-import types
 
 import numpy as np
 
 import cactivations as ca
+from cactivations import _peers
 from cactivations import _reference as ref
 from cactivations._bench import check, floor_call
 from cactivations._registry import ACTIVATIONS
@@ -38,9 +38,8 @@ ELEMENTWISE = [a.name for a in ACTIVATIONS.values()
                if a.kind == "elementwise" and a.public and a.backward_formula]
 #: answers are checked up to this size (the float64 reference costs time)
 CHECK_UP_TO = 10**5
-#: the peers installed here, found without importing them
-PEERS = [name for name in ("scipy", "torch", "jax", "numexpr", "numba")
-         if importlib.util.find_spec(name) is not None]
+#: the peers installed here besides NumPy, found without importing them
+PEERS = [name for name in _peers.installed() if name != "numpy"]
 
 
 def _impls(*peers):
@@ -49,131 +48,8 @@ def _impls(*peers):
             + [p for p in peers if p in PEERS] + ["floor"])
 
 
-@functools.lru_cache(maxsize=None)
-def _peer(name):
-    """The peer's module (numba: our njit kernels), imported on first use and
-    set to one thread."""
-    if name == "scipy":
-        import scipy.special
-        return scipy.special
-    if name == "torch":
-        import torch
-        torch.set_num_threads(1)
-        return torch
-    if name == "jax":
-        import jax
-        import jax.numpy  # noqa: F401  (jax.numpy as an attribute)
-        jax.config.update("jax_enable_x64", True)
-        return jax
-    if name == "numexpr":
-        import numexpr
-        numexpr.set_num_threads(1)
-        return numexpr
-    if name == "numba":
-        return _numba_kernels()
-    raise ValueError(name)
-
-
 def _skip(why):
     raise NotImplementedError(why)
-
-
-def _allocating(kernel, *inputs):
-    """A numba ``kernel(inputs..., out)`` as an allocating call."""
-    def run():
-        out = np.empty_like(inputs[0])
-        kernel(*inputs, out)
-        return out
-    return run
-
-
-def _softmax_backward(g, y):
-    """y (g - sum g y) along the last axis, for NumPy and jax.numpy arrays."""
-    return y * (g - (g * y).sum(axis=-1, keepdims=True))
-
-
-#: the plain NumPy and numexpr expressions of the elementwise tasks
-_NUMPY_FORWARD = {"sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh}
-_NUMEXPR_FORWARD = {"sigmoid": "1 / (1 + exp(-x))", "tanh": "tanh(x)"}
-_NUMEXPR_BACKWARD = {"sigmoid": "g * y * (1 - y)", "tanh": "g * (1 - y * y)"}
-
-
-def _numba_kernels():
-    """The loops a numba user would write (1-d for elementwise, rows for softmax)."""
-    from numba import njit
-
-    @njit
-    def sigmoid(x, out):
-        for i in range(x.size):
-            out[i] = 1.0 / (1.0 + np.exp(-x[i]))
-
-    @njit
-    def tanh(x, out):
-        for i in range(x.size):
-            out[i] = np.tanh(x[i])
-
-    @njit
-    def sigmoid_backward(g, y, out):
-        for i in range(g.size):
-            out[i] = g[i] * y[i] * (1.0 - y[i])
-
-    @njit
-    def tanh_backward(g, y, out):
-        for i in range(g.size):
-            out[i] = g[i] * (1.0 - y[i] * y[i])
-
-    @njit
-    def softmax(x, out):
-        for r in range(x.shape[0]):
-            m = x[r, 0]
-            for k in range(1, x.shape[1]):
-                m = max(m, x[r, k])
-            s = 0.0
-            for k in range(x.shape[1]):
-                e = np.exp(x[r, k] - m)
-                out[r, k] = e
-                s += e
-            for k in range(x.shape[1]):
-                out[r, k] /= s
-
-    @njit
-    def softmax_backward(g, y, out):
-        for r in range(g.shape[0]):
-            s = 0.0
-            for k in range(g.shape[1]):
-                s += g[r, k] * y[r, k]
-            for k in range(g.shape[1]):
-                out[r, k] = y[r, k] * (g[r, k] - s)
-
-    @njit
-    def sed_sigmoid(z, t, y, d):
-        loss = 0.0
-        for i in range(z.size):
-            s = 1.0 / (1.0 + np.exp(-z[i]))
-            r = s - t[i]
-            y[i] = s
-            d[i] = r * s * (1.0 - s)
-            loss += r * r
-        return 0.5 * loss
-
-    @njit
-    def sed_softmax(z, t, y, d):
-        loss = 0.0
-        for r in range(z.shape[0]):
-            softmax(z[r:r + 1], y[r:r + 1])
-            ry = 0.0
-            for k in range(z.shape[1]):
-                ry += (y[r, k] - t[r, k]) * y[r, k]
-            for k in range(z.shape[1]):
-                res = y[r, k] - t[r, k]
-                d[r, k] = y[r, k] * (res - ry)
-                loss += res * res
-        return 0.5 * loss
-
-    return types.SimpleNamespace(
-        sigmoid=sigmoid, tanh=tanh, sigmoid_backward=sigmoid_backward,
-        tanh_backward=tanh_backward, softmax=softmax, softmax_backward=softmax_backward,
-        sed_sigmoid=sed_sigmoid, sed_softmax=sed_softmax)
 
 
 class _Task:
@@ -203,6 +79,15 @@ class _Task:
             return floor_call(inputs)[1]
         return {"cactivations": call, "cactivations_out": call_out}.get(impl)
 
+    @staticmethod
+    def _ours_or_peer(impl, inputs, call, call_out, function, activation=None):
+        """The cactivations calls, the floor, or the peer ``impl``'s
+        ``function`` on ``inputs`` (None if the peer has none)."""
+        ours = _Task._ours_or_floor(impl, inputs, call, call_out)
+        if ours is not None:
+            return ours
+        return _peers.build(impl, function, *inputs, activation=activation)
+
 
 class ElementwiseForward(_Task):
     """sigmoid, tanh: y = g(z)."""
@@ -219,27 +104,7 @@ class ElementwiseForward(_Task):
     def build(self, impl, case, x):
         out = np.empty_like(x)
         f = getattr(ca, case)
-        ours = self._ours_or_floor(impl, (x,), lambda: f(x), lambda: f(x, out=out))
-        if ours is not None:
-            return ours
-        if impl == "numpy":
-            return functools.partial(_NUMPY_FORWARD[case], x)
-        if impl == "scipy":
-            return functools.partial(_peer("scipy").expit, x) if case == "sigmoid" else None
-        if impl == "torch":
-            torch = _peer("torch")
-            return functools.partial(getattr(torch, case), torch.from_numpy(x))
-        if impl == "jax":
-            jax = _peer("jax")
-            f_jax = jax.jit({"sigmoid": jax.nn.sigmoid, "tanh": jax.numpy.tanh}[case])
-            xj = jax.numpy.asarray(x)
-            return lambda: f_jax(xj).block_until_ready()
-        if impl == "numexpr":
-            evaluate = _peer("numexpr").evaluate
-            return lambda: evaluate(_NUMEXPR_FORWARD[case], local_dict={"x": x})
-        if impl == "numba":
-            return _allocating(getattr(_peer("numba"), case), x)
-        return None
+        return self._ours_or_peer(impl, (x,), lambda: f(x), lambda: f(x, out=out), case)
 
     def time_forward(self, case, dtype, size, impl):
         self.fn()
@@ -261,27 +126,8 @@ class ElementwiseBackward(_Task):
     def build(self, impl, case, g, y):
         out = np.empty_like(g)
         f = getattr(ca, case + "_backward")
-        ours = self._ours_or_floor(impl, (g, y), lambda: f(g, y),
-                                   lambda: f(g, y, out=out))
-        if ours is not None:
-            return ours
-        if impl == "numpy":
-            return functools.partial(getattr(ref, case + "_backward"), g, y)
-        if impl == "torch":
-            torch = _peer("torch")
-            op = getattr(torch.ops.aten, case + "_backward")
-            return functools.partial(op, torch.from_numpy(g), torch.from_numpy(y))
-        if impl == "jax":
-            jax = _peer("jax")
-            f_jax = jax.jit(getattr(ref, case + "_backward"))
-            gj, yj = jax.numpy.asarray(g), jax.numpy.asarray(y)
-            return lambda: f_jax(gj, yj).block_until_ready()
-        if impl == "numexpr":
-            evaluate = _peer("numexpr").evaluate
-            return lambda: evaluate(_NUMEXPR_BACKWARD[case], local_dict={"g": g, "y": y})
-        if impl == "numba":
-            return _allocating(getattr(_peer("numba"), case + "_backward"), g, y)
-        return None
+        return self._ours_or_peer(impl, (g, y), lambda: f(g, y), lambda: f(g, y, out=out),
+                                  case + "_backward")
 
     def time_backward(self, case, dtype, size, impl):
         self.fn()
@@ -307,25 +153,8 @@ class Softmax(_Task):
 
     def build(self, impl, case, x):
         out = np.empty_like(x)
-        ours = self._ours_or_floor(impl, (x,), lambda: ca.softmax(x),
-                                   lambda: ca.softmax(x, out=out))
-        if ours is not None:
-            return ours
-        if impl == "numpy":
-            return functools.partial(ref.softmax, x)
-        if impl == "scipy":
-            return functools.partial(_peer("scipy").softmax, x, axis=-1)
-        if impl == "torch":
-            torch = _peer("torch")
-            return functools.partial(torch.softmax, torch.from_numpy(x), -1)
-        if impl == "jax":
-            jax = _peer("jax")
-            f_jax = jax.jit(functools.partial(jax.nn.softmax, axis=-1))
-            xj = jax.numpy.asarray(x)
-            return lambda: f_jax(xj).block_until_ready()
-        if impl == "numba":
-            return _allocating(_peer("numba").softmax, x)
-        return None
+        return self._ours_or_peer(impl, (x,), lambda: ca.softmax(x),
+                                  lambda: ca.softmax(x, out=out), "softmax")
 
     def time_softmax(self, case, dtype, size, impl):
         self.fn()
@@ -346,24 +175,8 @@ class SoftmaxBackward(_Task):
 
     def build(self, impl, case, g, y):
         out = np.empty_like(g)
-        ours = self._ours_or_floor(impl, (g, y), lambda: ca.softmax_backward(g, y),
-                                   lambda: ca.softmax_backward(g, y, out=out))
-        if ours is not None:
-            return ours
-        if impl == "numpy":
-            return functools.partial(_softmax_backward, g, y)
-        if impl == "torch":
-            torch = _peer("torch")
-            gt, yt = torch.from_numpy(g), torch.from_numpy(y)
-            return lambda: torch.ops.aten._softmax_backward_data(gt, yt, -1, yt.dtype)
-        if impl == "jax":
-            jax = _peer("jax")
-            f_jax = jax.jit(_softmax_backward)
-            gj, yj = jax.numpy.asarray(g), jax.numpy.asarray(y)
-            return lambda: f_jax(gj, yj).block_until_ready()
-        if impl == "numba":
-            return _allocating(_peer("numba").softmax_backward, g, y)
-        return None
+        return self._ours_or_peer(impl, (g, y), lambda: ca.softmax_backward(g, y),
+                                  lambda: ca.softmax_backward(g, y, out=out), "softmax_backward")
 
     def time_softmax_backward(self, case, dtype, size, impl):
         self.fn()
@@ -388,52 +201,10 @@ class SquaredErrorDelta(_Task):
 
     def build(self, impl, case, z, t):
         out = np.empty_like(z)
-        ours = self._ours_or_floor(
+        return self._ours_or_peer(
             impl, (z, t), lambda: ca.squared_error_delta(z, t, activation=case),
-            lambda: ca.squared_error_delta(z, t, activation=case, out=out))
-        if ours is not None:
-            return ours
-        if impl == "numpy":
-            return functools.partial(ref.squared_error_delta, z, t, case)
-        if impl == "torch":
-            torch = _peer("torch")
-            g = torch.sigmoid if case == "sigmoid" else functools.partial(torch.softmax, dim=-1)
-            zt, tt = torch.from_numpy(z), torch.from_numpy(t)
-
-            def run():  # autograd, as a user computes a loss gradient
-                zg = zt.detach().requires_grad_()
-                y = g(zg)
-                loss = 0.5 * ((y - tt) ** 2).sum()
-                loss.backward()
-                return loss.detach(), zg.grad, y.detach()
-            return run
-        if impl == "jax":
-            jax = _peer("jax")
-            jnp = jax.numpy
-            g = jax.nn.sigmoid if case == "sigmoid" else jax.nn.softmax
-
-            def loss(zz, tt):
-                y = g(zz)
-                return 0.5 * jnp.sum((y - tt) ** 2), y
-            f_jax = jax.jit(jax.value_and_grad(loss, has_aux=True))
-            zj, tj = jnp.asarray(z), jnp.asarray(t)
-
-            def run():
-                (e, y), d = f_jax(zj, tj)
-                d.block_until_ready()
-                return e, d, y
-            return run
-        if impl == "numba":
-            kernel = getattr(_peer("numba"), "sed_" + case)
-            flat = case != "softmax"
-
-            def run():
-                y, d = np.empty_like(z), np.empty_like(z)
-                if flat:
-                    return kernel(z.ravel(), t.ravel(), y.ravel(), d.ravel()), d, y
-                return kernel(z, t, y, d), d, y
-            return run
-        return None
+            lambda: ca.squared_error_delta(z, t, activation=case, out=out),
+            "squared_error_delta", activation=case)
 
     def time_squared_error_delta(self, case, dtype, size, impl):
         self.fn()

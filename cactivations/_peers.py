@@ -1,0 +1,448 @@
+"""What the benchmarks time: the tasks, and each task as a peer's user computes it.
+
+The one place where the peers are written, for ``python -m cactivations bench``
+and the asv suite (``benchmarks/benchmarks/activations.py``) alike:
+
+* ``build(peer, function, *inputs)``: a callable with no arguments that computes
+  ``function`` (a public cactivations name) on ``inputs`` as a user of the peer
+  would, allocating its result: NumPy expressions (``1/(1+np.exp(-x))``,
+  ``np.tanh``, max-subtracted softmax), ``scipy.special``, PyTorch eager
+  (``torch.sigmoid``, the ``aten`` backward ops, autograd for the loss),
+  ``jax.jit`` of the same maths (``jax.value_and_grad`` for the loss),
+  ``numexpr.evaluate`` and ``numba.njit`` loops; None where the peer has none;
+* ``TASKS``, ``task_inputs``, ``task_reference`` and ``task_calls``: the tasks of
+  the speed targets (``shared/TARGETS.md``), their inputs (standard normal x 3,
+  seeded), their float64 reference and the cactivations calls.
+
+Peers are imported on first use (``module``), on one thread: the variables of
+``one_thread_environment`` are set first, then ``torch.set_num_threads(1)`` and
+``numexpr.set_num_threads(1)``.  Only NumPy is needed to import this module.
+"""
+
+import functools
+import importlib.metadata
+import importlib.util
+import os
+import types
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+import cactivations as ca
+from cactivations import _reference as ref
+
+__all__ = [
+    "PEERS", "installed", "version", "one_thread_environment", "module", "offers", "build",
+    "Task", "TASKS", "SEED", "task_inputs", "task_reference", "task_calls",
+]
+
+#: every peer, in the order of the tables (numpy is always there)
+PEERS = ("numpy", "scipy", "torch", "jax", "numexpr", "numba")
+
+#: JAX on one thread (TARGETS.md); XLA reads them when its CPU backend starts
+_XLA_ONE_THREAD = ("--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1")
+
+
+def installed():
+    """The peers that can be imported here, found without importing them."""
+    return [p for p in PEERS if p == "numpy" or importlib.util.find_spec(p) is not None]
+
+
+def version(peer):
+    """The installed version of ``peer``'s distribution, or None."""
+    try:
+        return importlib.metadata.version(peer)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def one_thread_environment():
+    """Set the variables that put the peers on one thread, where not set already:
+    ``OMP_NUM_THREADS=1``, the one-thread ``XLA_FLAGS`` (added to any others),
+    ``JAX_PLATFORMS=cpu``.  They must be set before the peers are imported."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    flags = os.environ.get("XLA_FLAGS", "").split()
+    keys = {f.split("=", 1)[0] for f in flags}
+    flags += [f for f in _XLA_ONE_THREAD if f.split("=", 1)[0] not in keys]
+    os.environ["XLA_FLAGS"] = " ".join(flags)
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+
+@functools.lru_cache(maxsize=None)
+def module(peer):
+    """The peer's module (numba: the njit kernels below), imported on first use
+    and set to one thread (jax: with float64 enabled)."""
+    one_thread_environment()
+    if peer == "numpy":
+        return np
+    if peer == "scipy":
+        import scipy.special
+        return scipy.special
+    if peer == "torch":
+        import torch
+        torch.set_num_threads(1)
+        return torch
+    if peer == "jax":
+        import jax
+        import jax.nn  # noqa: F401  (attributes of jax)
+        import jax.numpy  # noqa: F401
+        jax.config.update("jax_enable_x64", True)
+        return jax
+    if peer == "numexpr":
+        import numexpr
+        numexpr.set_num_threads(1)
+        return numexpr
+    if peer == "numba":
+        return _numba_kernels()
+    raise ValueError(f"unknown peer {peer!r}; the peers are {', '.join(PEERS)}")
+
+
+def offers(peer, function):
+    """Whether ``build(peer, function, ...)`` gives a callable (without importing)."""
+    return function in _MAKERS[peer]
+
+
+def build(peer, function, *inputs, activation=None):
+    """A callable with no arguments computing ``function`` on ``inputs`` as a user
+    of ``peer`` would, allocating its result, or None if the peer has none.
+
+    ``function`` is a cactivations name: ``sigmoid``, ``tanh`` (1-d input),
+    ``sigmoid_backward``, ``tanh_backward`` (1-d grad_output, output),
+    ``softmax``, ``log_softmax`` (rows along the last axis),
+    ``softmax_backward`` (grad_output, output in rows), ``squared_error_delta``
+    (z, target in rows; ``activation`` "sigmoid" or "softmax"; the answer is
+    (loss, delta, output)).  Importing the peer may raise.
+    """
+    maker = _MAKERS[peer].get(function)
+    if maker is None:
+        return None
+    if function == "squared_error_delta":
+        return maker(*inputs, activation=activation)
+    return maker(*inputs)
+
+
+# ------------------------------------------------------------------ numpy
+
+def _np_softmax_backward(g, y):
+    """y (g - sum g y) along the last axis, for NumPy and jax.numpy arrays."""
+    return y * (g - (g * y).sum(axis=-1, keepdims=True))
+
+
+_NUMPY = {
+    "sigmoid": lambda x: lambda: 1 / (1 + np.exp(-x)),
+    "tanh": lambda x: functools.partial(np.tanh, x),
+    "sigmoid_backward": lambda g, y: functools.partial(ref.sigmoid_backward, g, y),
+    "tanh_backward": lambda g, y: functools.partial(ref.tanh_backward, g, y),
+    "softmax": lambda x: functools.partial(ref.softmax, x),
+    "log_softmax": lambda x: functools.partial(ref.log_softmax, x),
+    "softmax_backward": lambda g, y: functools.partial(_np_softmax_backward, g, y),
+    "squared_error_delta": lambda z, t, activation: functools.partial(
+        ref.squared_error_delta, z, t, activation),
+}
+
+# ------------------------------------------------------------------ scipy
+
+_SCIPY = {
+    "sigmoid": lambda x: functools.partial(module("scipy").expit, x),
+    "softmax": lambda x: functools.partial(module("scipy").softmax, x, axis=-1),
+    "log_softmax": lambda x: functools.partial(module("scipy").log_softmax, x, axis=-1),
+}
+
+# ------------------------------------------------------------------ torch (eager)
+
+
+def _torch(op, *arrays):
+    torch = module("torch")
+    return functools.partial(op(torch), *(torch.from_numpy(a) for a in arrays))
+
+
+def _torch_softmax_backward(g, y):
+    torch = module("torch")
+    yt = torch.from_numpy(y)
+    return functools.partial(torch.ops.aten._softmax_backward_data,
+                             torch.from_numpy(g), yt, -1, yt.dtype)
+
+
+def _torch_squared_error_delta(z, t, activation):
+    torch = module("torch")
+    g = torch.sigmoid if activation == "sigmoid" else functools.partial(torch.softmax, dim=-1)
+    zt, tt = torch.from_numpy(z), torch.from_numpy(t)
+
+    def run():  # autograd, as a user computes a loss gradient
+        zg = zt.detach().requires_grad_()
+        y = g(zg)
+        loss = 0.5 * ((y - tt) ** 2).sum()
+        loss.backward()
+        return loss.detach(), zg.grad, y.detach()
+    return run
+
+
+_TORCH = {
+    "sigmoid": lambda x: _torch(lambda torch: torch.sigmoid, x),
+    "tanh": lambda x: _torch(lambda torch: torch.tanh, x),
+    "sigmoid_backward": lambda g, y: _torch(lambda torch: torch.ops.aten.sigmoid_backward, g, y),
+    "tanh_backward": lambda g, y: _torch(lambda torch: torch.ops.aten.tanh_backward, g, y),
+    "softmax": lambda x: _torch(lambda torch: functools.partial(torch.softmax, dim=-1), x),
+    "log_softmax": lambda x: _torch(
+        lambda torch: functools.partial(torch.log_softmax, dim=-1), x),
+    "softmax_backward": _torch_softmax_backward,
+    "squared_error_delta": _torch_squared_error_delta,
+}
+
+# ------------------------------------------------------------------ jax (jit)
+
+
+def _jax(f, *arrays):
+    """jax.jit of f(jax, *arrays), called on device copies, waited for."""
+    jax = module("jax")
+    jitted = jax.jit(functools.partial(f, jax))
+    args = [jax.numpy.asarray(a) for a in arrays]
+    return lambda: jax.block_until_ready(jitted(*args))
+
+
+def _jax_squared_error_delta(jax, z, t, activation):
+    g = jax.nn.sigmoid if activation == "sigmoid" else jax.nn.softmax
+
+    def loss(zz, tt):
+        y = g(zz)
+        return 0.5 * jax.numpy.sum((y - tt) ** 2), y
+    (e, y), d = jax.value_and_grad(loss, has_aux=True)(z, t)
+    return e, d, y
+
+
+_JAX = {
+    "sigmoid": lambda x: _jax(lambda jax, x: jax.nn.sigmoid(x), x),
+    "tanh": lambda x: _jax(lambda jax, x: jax.numpy.tanh(x), x),
+    "sigmoid_backward": lambda g, y: _jax(lambda jax, g, y: g * y * (1 - y), g, y),
+    "tanh_backward": lambda g, y: _jax(lambda jax, g, y: g * (1 - y * y), g, y),
+    "softmax": lambda x: _jax(lambda jax, x: jax.nn.softmax(x, axis=-1), x),
+    "log_softmax": lambda x: _jax(lambda jax, x: jax.nn.log_softmax(x, axis=-1), x),
+    "softmax_backward": lambda g, y: _jax(lambda jax, g, y: _np_softmax_backward(g, y), g, y),
+    "squared_error_delta": lambda z, t, activation: _jax(
+        functools.partial(_jax_squared_error_delta, activation=activation), z, t),
+}
+
+# ------------------------------------------------------------------ numexpr
+
+
+def _numexpr(expression, **arrays):
+    evaluate = module("numexpr").evaluate
+    return lambda: evaluate(expression, local_dict=arrays)
+
+
+_NUMEXPR = {
+    "sigmoid": lambda x: _numexpr("1 / (1 + exp(-x))", x=x),
+    "tanh": lambda x: _numexpr("tanh(x)", x=x),
+    "sigmoid_backward": lambda g, y: _numexpr("g * y * (1 - y)", g=g, y=y),
+    "tanh_backward": lambda g, y: _numexpr("g * (1 - y * y)", g=g, y=y),
+}
+
+# ------------------------------------------------------------------ numba (njit loops)
+
+
+def _numba_kernels():
+    """The loops a numba user would write (1-d for elementwise, rows for softmax)."""
+    from numba import njit
+
+    @njit
+    def sigmoid(x, out):
+        for i in range(x.size):
+            out[i] = 1.0 / (1.0 + np.exp(-x[i]))
+
+    @njit
+    def tanh(x, out):
+        for i in range(x.size):
+            out[i] = np.tanh(x[i])
+
+    @njit
+    def sigmoid_backward(g, y, out):
+        for i in range(g.size):
+            out[i] = g[i] * y[i] * (1.0 - y[i])
+
+    @njit
+    def tanh_backward(g, y, out):
+        for i in range(g.size):
+            out[i] = g[i] * (1.0 - y[i] * y[i])
+
+    @njit
+    def softmax(x, out):
+        for r in range(x.shape[0]):
+            m = x[r, 0]
+            for k in range(1, x.shape[1]):
+                m = max(m, x[r, k])
+            s = 0.0
+            for k in range(x.shape[1]):
+                e = np.exp(x[r, k] - m)
+                out[r, k] = e
+                s += e
+            for k in range(x.shape[1]):
+                out[r, k] /= s
+
+    @njit
+    def log_softmax(x, out):
+        for r in range(x.shape[0]):
+            m = x[r, 0]
+            for k in range(1, x.shape[1]):
+                m = max(m, x[r, k])
+            s = 0.0
+            for k in range(x.shape[1]):
+                s += np.exp(x[r, k] - m)
+            c = m + np.log(s)
+            for k in range(x.shape[1]):
+                out[r, k] = x[r, k] - c
+
+    @njit
+    def softmax_backward(g, y, out):
+        for r in range(g.shape[0]):
+            s = 0.0
+            for k in range(g.shape[1]):
+                s += g[r, k] * y[r, k]
+            for k in range(g.shape[1]):
+                out[r, k] = y[r, k] * (g[r, k] - s)
+
+    @njit
+    def sed_sigmoid(z, t, y, d):
+        loss = 0.0
+        for i in range(z.size):
+            s = 1.0 / (1.0 + np.exp(-z[i]))
+            r = s - t[i]
+            y[i] = s
+            d[i] = r * s * (1.0 - s)
+            loss += r * r
+        return 0.5 * loss
+
+    @njit
+    def sed_softmax(z, t, y, d):
+        loss = 0.0
+        for r in range(z.shape[0]):
+            softmax(z[r:r + 1], y[r:r + 1])
+            ry = 0.0
+            for k in range(z.shape[1]):
+                ry += (y[r, k] - t[r, k]) * y[r, k]
+            for k in range(z.shape[1]):
+                res = y[r, k] - t[r, k]
+                d[r, k] = y[r, k] * (res - ry)
+                loss += res * res
+        return 0.5 * loss
+
+    return types.SimpleNamespace(
+        sigmoid=sigmoid, tanh=tanh, sigmoid_backward=sigmoid_backward,
+        tanh_backward=tanh_backward, softmax=softmax, log_softmax=log_softmax,
+        softmax_backward=softmax_backward, sed_sigmoid=sed_sigmoid, sed_softmax=sed_softmax)
+
+
+def _numba(name, *inputs):
+    """A numba ``kernel(inputs..., out)`` as an allocating call."""
+    kernel = getattr(module("numba"), name)
+
+    def run():
+        out = np.empty_like(inputs[0])
+        kernel(*inputs, out)
+        return out
+    return run
+
+
+def _numba_squared_error_delta(z, t, activation):
+    kernel = getattr(module("numba"), "sed_" + activation)
+    flat = activation != "softmax"
+
+    def run():
+        y, d = np.empty_like(z), np.empty_like(z)
+        if flat:
+            return kernel(z.ravel(), t.ravel(), y.ravel(), d.ravel()), d, y
+        return kernel(z, t, y, d), d, y
+    return run
+
+
+_NUMBA = {name: functools.partial(_numba, name) for name in (
+    "sigmoid", "tanh", "sigmoid_backward", "tanh_backward", "softmax", "log_softmax",
+    "softmax_backward")}
+_NUMBA["squared_error_delta"] = _numba_squared_error_delta
+
+_MAKERS = {"numpy": _NUMPY, "scipy": _SCIPY, "torch": _TORCH, "jax": _JAX,
+           "numexpr": _NUMEXPR, "numba": _NUMBA}
+
+
+# ------------------------------------------------------------------ the tasks
+
+class Task(NamedTuple):
+    """One task of the speed targets."""
+
+    #: e.g. "sigmoid", "softmax/10", "squared_error_delta/softmax"
+    name: str
+    #: the cactivations function timed
+    function: str
+    #: "forward", "backward" or "loss"
+    kind: str
+    #: elements per row (along the last axis), or None for 1-d input
+    row: Optional[int] = None
+    #: the activation of squared_error_delta
+    activation: Optional[str] = None
+
+
+TASKS = {t.name: t for t in (
+    Task("sigmoid", "sigmoid", "forward"),
+    Task("tanh", "tanh", "forward"),
+    Task("sigmoid_backward", "sigmoid_backward", "backward"),
+    Task("tanh_backward", "tanh_backward", "backward"),
+    Task("softmax/10", "softmax", "forward", row=10),
+    Task("softmax/1000", "softmax", "forward", row=1000),
+    Task("softmax_backward/10", "softmax_backward", "backward", row=10),
+    Task("softmax_backward/1000", "softmax_backward", "backward", row=1000),
+    Task("log_softmax/10", "log_softmax", "forward", row=10),
+    Task("squared_error_delta/sigmoid", "squared_error_delta", "loss", row=10,
+         activation="sigmoid"),
+    Task("squared_error_delta/softmax", "squared_error_delta", "loss", row=10,
+         activation="softmax"),
+)}
+
+#: the seed of the inputs (the asv suite's too)
+SEED = 1234
+
+
+def task_inputs(task, dtype, n, seed=SEED):
+    """The inputs of ``task`` (standard normal x 3, seeded) with n elements, in
+    rows of ``task.row``; None if n makes no whole row.  Backward tasks take
+    (grad_output, forward output), the loss (z, target): one-hot targets for
+    softmax, uniform in (0, 1) for sigmoid."""
+    if task.row is not None and n < task.row:
+        return None
+    rng = np.random.default_rng(seed)
+    shape = (n,) if task.row is None else (n // task.row, task.row)
+    dtype = np.dtype(dtype)
+
+    def normal():
+        return 3 * rng.standard_normal(shape)
+
+    if task.kind == "forward":
+        return (normal().astype(dtype),)
+    if task.kind == "backward":
+        g = normal()
+        forward = getattr(ref, task.function[:-len("_backward")])
+        return g.astype(dtype), forward(normal()).astype(dtype)
+    z = normal()
+    if task.activation == "softmax":
+        t = np.eye(shape[-1])[rng.integers(shape[-1], size=shape[:-1])]
+    else:
+        t = rng.uniform(size=shape)
+    return z.astype(dtype), t.astype(dtype)
+
+
+def task_reference(task, *inputs):
+    """The float64 NumPy answer of ``task`` on ``inputs``."""
+    inputs = [np.asarray(a, dtype=np.float64) for a in inputs]
+    if task.kind == "loss":
+        return ref.squared_error_delta(*inputs, task.activation)
+    return getattr(ref, task.function)(*inputs)
+
+
+def task_calls(task, *inputs):
+    """{"cactivations": allocating call, "cactivations out=": call into a
+    preallocated array} of ``task`` on ``inputs``."""
+    f = getattr(ca, task.function)
+    options = {} if task.activation is None else {"activation": task.activation}
+    out = np.empty_like(inputs[0])
+    return {
+        "cactivations": lambda: f(*inputs, **options),
+        "cactivations out=": lambda: f(*inputs, out=out, **options),
+    }
