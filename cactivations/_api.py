@@ -6,12 +6,13 @@ softmax family and the losses are written out below.  Every function goes
 through ``_dispatch.run``: one coercion, one layout, one kernel call.
 """
 
+import inspect
 from typing import NamedTuple
 
 import numpy as np
 
 from ._cpu import kernels as _kernels
-from ._dispatch import F32, F64, activation_entry, cast_result, coerce, normalize_axis, run
+from ._dispatch import activation_entry, cast_result, coerce, normalize_axis, run
 from ._registry import ACTIVATIONS
 
 _MODULE = "cactivations"
@@ -30,29 +31,45 @@ def _finish(f, name, doc):
     return f
 
 
-def _fast(z):
-    """True for the common case handled without ``_dispatch``: a native,
-    aligned, C-contiguous float32/float64 ndarray."""
-    if type(z) is not np.ndarray:
-        return False
-    dt = z.dtype
-    if dt is not F64 and dt is not F32:
-        return False
-    f = z.flags
-    return f.c_contiguous and f.aligned
+# The common call (native float32/float64, C-contiguous, no out=) goes straight
+# to the kernel's *_fast entry point, which returns None for anything else;
+# everything else goes through _dispatch.run.  A lone Python float is float64
+# whatever happens, and a list converts as NumPy converts it, so both are made
+# arrays first; a Python float beside an array stays a (weak) scalar.
 
+def _unary(name, doc, param="z"):
+    kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
 
-def _unary(name, kernel, doc):
     def f(z, /, *, out=None):
-        if out is None and _fast(z):
-            return kernel(z, np.empty(z.shape, z.dtype))
+        if out is None:
+            if type(z) is float or type(z) is list:
+                z = np.asarray(z)
+            if type(z) is np.ndarray:
+                y = fast(z)
+                if y is not None:
+                    return y
         return run(name, kernel, (z,), out=out)[0][0]
 
+    if param != "z":  # positional-only, so the name is only what the signature shows
+        sig = inspect.signature(f)
+        first, *rest = sig.parameters.values()
+        f.__signature__ = sig.replace(parameters=[first.replace(name=param), *rest])
     return _finish(f, name, doc)
 
 
-def _binary(name, kernel, doc):
+def _binary(name, doc):
+    kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
+
     def f(grad_output, output, /, *, out=None):
+        if out is None:
+            if type(grad_output) is list:
+                grad_output = np.asarray(grad_output)
+            if type(output) is list:
+                output = np.asarray(output)
+            if type(grad_output) is np.ndarray and type(output) is np.ndarray:
+                y = fast(grad_output, output)
+                if y is not None:
+                    return y
         return run(name, kernel, (grad_output, output), out=out)[0][0]
 
     return _finish(f, name, doc)
@@ -183,7 +200,7 @@ for _a in ACTIVATIONS.values():
     for _suffix, _doc, _factory in zip(("", "_derivative", "_backward"), _docs,
                                        (_unary, _unary, _binary)):
         _name = _a.name + _suffix
-        _made[_name] = _factory(_name, getattr(_kernels, _name), _doc + _EXAMPLES.get(_name, ""))
+        _made[_name] = _factory(_name, _doc + _EXAMPLES.get(_name, ""))
 
 sigmoid = _made["sigmoid"]
 sigmoid_derivative = _made["sigmoid_derivative"]
@@ -192,13 +209,7 @@ tanh = _made["tanh"]
 tanh_derivative = _made["tanh_derivative"]
 tanh_backward = _made["tanh_backward"]
 
-def logit(p, /, *, out=None):
-    if out is None and _fast(p):
-        return _kernels.logit(p, np.empty(p.shape, p.dtype))
-    return run("logit", _kernels.logit, (p,), out=out)[0][0]
-
-
-logit.__doc__ = f"""logit(p, /, *, out=None)
+logit = _unary("logit", param="p", doc=f"""logit(p, /, *, out=None)
 
 The inverse of the sigmoid, elementwise: ``logit(p) = log(p / (1 - p))``.
 
@@ -223,7 +234,7 @@ Examples
 >>> import cactivations as ca
 >>> ca.logit([0.0, 0.25, 0.5, 1.0])
 array([       -inf, -1.09861229,  0.        ,         inf])
-"""
+""")
 
 
 # ----------------------------------------------------------- softmax family

@@ -11,6 +11,8 @@ import operator
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
+from ._cpu import kernels as _k
+
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 _F16 = np.dtype(np.float16)
@@ -57,6 +59,9 @@ def cast_result(a, result):
 
 
 def broadcast_shape(fname, shapes):
+    first = shapes[0]
+    if all(s == first for s in shapes):
+        return first
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
@@ -111,13 +116,29 @@ def _writes_directly(out, compute, order, inputs):
     f = out.flags
     if out.dtype != compute or not f.aligned or not (f.c_contiguous if order == "C" else f.f_contiguous):
         return False
-    for a in inputs:
-        if np.may_share_memory(a, out) and not (
-            a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
-            and a.strides == out.strides
-        ):
-            return False
-    return True
+    return _k.overlap(out, tuple(inputs)) != 2
+
+
+def _fast(args, axis):
+    """(shape, dtype) when every argument is an ndarray of one native float32 or
+    float64 dtype and one shape, C-contiguous and aligned, and ``axis`` (if any)
+    is the last one: the arguments go to the kernel as they are.  Else None."""
+    a = args[0]
+    if type(a) is not np.ndarray:
+        return None
+    dt = a.dtype
+    if dt is not F64 and dt is not F32:
+        return None
+    shape = a.shape
+    for a in args:
+        if type(a) is not np.ndarray or a.dtype is not dt or a.shape != shape:
+            return None
+        f = a.flags
+        if not (f.c_contiguous and f.aligned):
+            return None
+    if axis is not None and (not shape or (axis != -1 and axis != len(shape) - 1)):
+        return None
+    return shape, dt
 
 
 def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=False):
@@ -131,6 +152,19 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
     broadcast to the first one's shape (they may not enlarge it).
     Returns (outputs in the result dtype, the kernel's return value, result dtype).
     """
+    fast = _fast(args, axis)
+    if fast is not None:
+        shape, dt = fast
+        outs = [_k.empty(args[0]) for _ in range(nout)]
+        if out is not None:
+            check_out(fname, out, shape, dt)
+            if not _writes_directly(out, dt, "C", args):
+                fast = None  # byte-swapped, strided or partially overlapping out
+            else:
+                outs[-1] = out
+        if fast is not None:
+            extra = (shape[-1],) if axis is not None else ()
+            return outs, kernel(*args, *outs, *extra), dt
     arrays, compute, result = coerce(fname, args)
     shapes = [np.shape(a) for a in arrays]
     shape = broadcast_shape(fname, shapes)
@@ -160,7 +194,8 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
         last_axis = ndim > 0 and ax == ndim - 1
     arrs = [_layout(a, order) for a in arrs]
     wshape = arrs[0].shape
-    outs = [np.empty(wshape, compute, order=order) for _ in range(nout)]
+    outs = [_k.empty(arrs[0]) if order == "C" else np.empty(wshape, compute, order=order)
+            for _ in range(nout)]
     direct = out is not None and last_axis and _writes_directly(out, compute, order, arrs)
     if direct:
         outs[-1] = out
