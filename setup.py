@@ -12,12 +12,19 @@ Environment:
   CACTIVATIONS_DEBUG=1       Cython bounds/wraparound/initialized checks on, -O0 -g.
   CACTIVATIONS_VEC_REPORT=1  print GCC's report of the loops it vectorized
                              (-fopt-info-vec-optimized).
+  CACTIVATIONS_OPENMP=0      build without OpenMP (every kernel on one thread);
+                             by default OpenMP is used when the compiler has it.
 """
 
 import os
 import platform
 import runpy
 from pathlib import Path
+
+import shutil
+import subprocess
+import sysconfig
+import tempfile
 
 import numpy
 from Cython import Tempita
@@ -50,6 +57,27 @@ def render_kernels(suffix):
     return target
 
 
+def openmp_flags():
+    """-fopenmp if the C compiler builds and links an OpenMP program, else []."""
+    if os.environ.get("CACTIVATIONS_OPENMP", "") == "0" or os.name == "nt":
+        return []
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()
+    if not shutil.which(cc[0]):
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp.c")
+        with open(src, "w") as f:
+            f.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n")
+        try:
+            ok = subprocess.run([*cc, "-fopenmp", src, "-o", os.path.join(tmp, "omp")],
+                                capture_output=True).returncode == 0
+        except OSError:
+            ok = False
+    return ["-fopenmp"] if ok else []
+
+
+OPENMP = openmp_flags()
+
 directives = {
     "language_level": 3,
     "boundscheck": DEBUG,
@@ -76,7 +104,8 @@ extensions = [
             ("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION"),
             ("CACT_VARIANT", f'"{name}"'),
         ],
-        extra_compile_args=cflags + flags,
+        extra_compile_args=cflags + flags + OPENMP,
+        extra_link_args=OPENMP,
         depends=["src/cact_math.h", "src/_kernels.pyx.tp", "cactivations/_registry.py"],
     )
     for name, (suffix, flags) in VARIANTS.items()

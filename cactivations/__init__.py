@@ -25,6 +25,7 @@ except ImportError as exc:  # the source tree, not an installed package
         "'python setup.py build_ext --inplace'."
     ) from exc
 
+from . import _cpu
 from ._api import (
     OutputLayerGrad,
     SquaredErrorDelta,
@@ -48,6 +49,64 @@ from ._api import (
 __version__ = "0.1.0"
 
 
+def set_num_threads(n):
+    """Use up to ``n`` threads (``n >= 1``) in the kernels.
+
+    Arrays are split over threads only above 32768 elements (one thread per
+    32768), so small calls always run on the calling thread. Results do not
+    depend on the count: elementwise values are computed independently, and
+    losses are summed over fixed blocks in a fixed order. By default (and after
+    ``set_num_threads(0)``) the count is OpenMP's own, which follows
+    ``OMP_NUM_THREADS`` and can be limited with threadpoolctl; the environment
+    variable ``CACTIVATIONS_NUM_THREADS``, read at import, sets it instead.
+
+    Examples
+    --------
+    >>> import cactivations as ca
+    >>> before = ca.get_num_threads()
+    >>> ca.set_num_threads(1)
+    >>> ca.get_num_threads()
+    1
+    >>> ca.set_num_threads(0)  # back to OpenMP's default
+    """
+    import operator
+
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"set_num_threads: n must be an integer, got {type(n).__name__}") from None
+    if n < 0:
+        raise ValueError(f"set_num_threads: n must be >= 0, got {n}")
+    _cpu.kernels.set_num_threads(n)
+
+
+def get_num_threads():
+    """The number of threads the kernels use for large arrays (see `set_num_threads`).
+
+    Examples
+    --------
+    >>> import cactivations as ca
+    >>> ca.get_num_threads() >= 1
+    True
+    """
+    return _cpu.kernels.get_num_threads()
+
+
+def _threads_from_environment():
+    value = __import__("os").environ.get("CACTIVATIONS_NUM_THREADS", "").strip()
+    if not value:
+        return
+    try:
+        set_num_threads(int(value))
+    except (TypeError, ValueError):
+        import warnings
+
+        warnings.warn(
+            f"cactivations: CACTIVATIONS_NUM_THREADS={value!r} is not a non-negative "
+            "integer; ignored", RuntimeWarning, stacklevel=2)
+
+
+
 def show_config(*, file=None):
     """Print, and return as a dict, how cactivations runs here.
 
@@ -67,9 +126,8 @@ def show_config(*, file=None):
 
     import numpy
 
-    from . import _cpu
-
-    info = {"cactivations": __version__, "numpy": numpy.__version__, **_cpu.config()}
+    info = {"cactivations": __version__, "numpy": numpy.__version__, **_cpu.config(),
+            "openmp": bool(_cpu.kernels.HAVE_OPENMP), "num_threads": get_num_threads()}
     out = sys.stdout if file is None else file
     for key, value in info.items():
         if isinstance(value, list):
@@ -97,4 +155,8 @@ __all__ = [
     "SquaredErrorDelta",
     "OutputLayerGrad",
     "show_config",
+    "set_num_threads",
+    "get_num_threads",
 ]
+
+_threads_from_environment()
