@@ -31,8 +31,9 @@ def _finish(f, name, doc):
     return f
 
 
-# The common call (native float32/float64, C-contiguous, no out=) goes straight
-# to the kernel's *_fast entry point, which returns None for anything else;
+# The common call (native float32/float64, C-contiguous; out=, if given, of the
+# same kind) goes straight to the kernel's *_fast entry point, which returns
+# None for anything else;
 # everything else goes through _dispatch.run.  A lone Python float is float64
 # whatever happens, and a list converts as NumPy converts it, so both are made
 # arrays first; a Python float beside an array stays a (weak) scalar.
@@ -41,13 +42,12 @@ def _unary(name, doc, param="z"):
     kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
 
     def f(z, /, *, out=None):
-        if out is None:
-            if type(z) is float or type(z) is list:
-                z = np.asarray(z)
-            if type(z) is np.ndarray:
-                y = fast(z)
-                if y is not None:
-                    return y
+        if out is None and (type(z) is float or type(z) is list):
+            z = np.asarray(z)
+        if type(z) is np.ndarray:
+            y = fast(z, out)
+            if y is not None:
+                return y
         return run(name, kernel, (z,), out=out)[0][0]
 
     if param != "z":  # positional-only, so the name is only what the signature shows
@@ -61,15 +61,14 @@ def _binary(name, doc):
     kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
 
     def f(grad_output, output, /, *, out=None):
-        if out is None:
-            if type(grad_output) is list:
-                grad_output = np.asarray(grad_output)
-            if type(output) is list:
-                output = np.asarray(output)
-            if type(grad_output) is np.ndarray and type(output) is np.ndarray:
-                y = fast(grad_output, output)
-                if y is not None:
-                    return y
+        if type(grad_output) is list:
+            grad_output = np.asarray(grad_output)
+        if type(output) is list:
+            output = np.asarray(output)
+        if type(grad_output) is np.ndarray and type(output) is np.ndarray:
+            y = fast(grad_output, output, out)
+            if y is not None:
+                return y
         return run(name, kernel, (grad_output, output), out=out)[0][0]
 
     return _finish(f, name, doc)

@@ -153,18 +153,14 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
     Returns (outputs in the result dtype, the kernel's return value, result dtype).
     """
     fast = _fast(args, axis)
-    if fast is not None:
+    if fast is not None and (out is None or _k.out_ok(out, args[0], args)):
+        # plain arrays (and a plain, writeable, non-overlapping out): no copies
         shape, dt = fast
-        outs = [_k.empty(args[0]) for _ in range(nout)]
+        outs = [_k.empty(args[0]) for _ in range(nout if out is None else nout - 1)]
         if out is not None:
-            check_out(fname, out, shape, dt)
-            if not _writes_directly(out, dt, "C", args):
-                fast = None  # byte-swapped, strided or partially overlapping out
-            else:
-                outs[-1] = out
-        if fast is not None:
-            extra = (shape[-1],) if axis is not None else ()
-            return outs, kernel(*args, *outs, *extra), dt
+            outs.append(out)
+        extra = (shape[-1],) if axis is not None else ()
+        return outs, kernel(*args, *outs, *extra), dt
     arrays, compute, result = coerce(fname, args)
     shapes = [np.shape(a) for a in arrays]
     shape = broadcast_shape(fname, shapes)
