@@ -229,6 +229,17 @@ CACT_INLINE void cact_sum_add(double *s, double *c, double x)
  *   cact_sum_T(x, n):       sum of x, accumulated in double;
  *   cact_sqdiff_sum2_T(y, t, n, &lo): sum of (y - t)^2 as hi + lo, compensated.
  */
+CACT_INLINE double cact_sum2_short(const double *x, ptrdiff_t n, double *lo)
+{
+    /* compensated sum of a short row, in one chain: hi + lo */
+    double s = 0.0, c = 0.0;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++)
+        cact_sum_add(&s, &c, x[i]);
+    *lo = c;
+    return s;
+}
+
 #define CACT_LANES 8
 #define CACT_ROW_REDUCTIONS(T, C)                                              \
 CACT_INLINE double cact_sum2_##T(const C *x, ptrdiff_t n, double *lo)          \
