@@ -11,13 +11,16 @@
  *                                                     g(z), and g'(z) in *d, from
  *                                                     one evaluation (the fused losses)
  *
+ *   float cact_NAME_fwd_deriv_f32(float z, float *d)  the same in float32
+ *
  * Everything on a hot path is branch-free straight-line code (selects written
  * as ternaries, bit operations for 2^k, no libm call), so that the loops that
  * call it vectorize for every instruction set; the build compiles with
  * -fno-trapping-math (the selects may evaluate both sides) and without
- * -ffast-math (IEEE results are kept).  The float32 functions evaluate the
- * float64 formula and round once (within about half an ULP); the float64 ones
- * are within a few ULP (checked against mpmath by the tests).  Every function
+ * -ffast-math (IEEE results are kept).  The float32 functions of sigmoid and
+ * tanh run the same formulas in float arithmetic (twice the SIMD lanes); the
+ * others evaluate the float64 formula and round once.  All are within 4 ULP,
+ * checked against mpmath by the tests.  Every function
  * is total: NaN in gives NaN out, +-inf give the limits, and no intermediate
  * overflows for finite input.
  */
@@ -78,6 +81,38 @@ CACT_INLINE double cact_expm1_neg(double x, double *e_out)
     return s * p + (s - 1.0);
 }
 
+CACT_INLINE float cact_from_bits_f32(int32_t i) { float f; memcpy(&f, &i, sizeof f); return f; }
+CACT_INLINE int32_t cact_to_bits_f32(float f) { int32_t i; memcpy(&i, &f, sizeof i); return i; }
+
+/*
+ * The float32 twin of cact_expm1_neg, in float arithmetic (twice the lanes of
+ * double): x = k ln2 + r (ln2 split so k ln2 is exact), expm1(r) = r + r^2 q(r)
+ * with q of degree 5 (truncation ~5e-9 relative, against float's 6e-8 epsilon),
+ * 2^k applied as 2^(k+32) * 2^-32 (one rounding in the subnormal range).
+ * For x <= 0; exp(x) rounds to 0 below -104.
+ */
+CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
+{
+    const float shift = 0x1.8p23f;
+    float kd, k, r, q, p, s;
+    x = x < -104.0f ? -104.0f : x;
+    x = x > 0.0f ? 0.0f : x;
+    kd = x * 0x1.715476p0f + shift;
+    k = kd - shift;
+    r = (x - k * 0x1.62e4p-1f) - k * 0x1.7f7d1cp-20f;
+    q = 1.0f / 5040.0f;
+    q = q * r + 1.0f / 720.0f;
+    q = q * r + 1.0f / 120.0f;
+    q = q * r + 1.0f / 24.0f;
+    q = q * r + 1.0f / 6.0f;
+    q = q * r + 0.5f;
+    p = r + (r * r) * q;
+    s = cact_from_bits_f32((cact_to_bits_f32(kd) - cact_to_bits_f32(shift) + 127 + 32) << 23);
+    *e_out = ((1.0f + p) * s) * 0x1p-32f;
+    s *= 0x1p-32f;
+    return s * p + (s - 1.0f);
+}
+
 /* ------------------------------------------------------------- identity */
 CACT_INLINE double cact_identity_f64(double z) { return z; }
 CACT_INLINE float cact_identity_f32(float z) { return z; }
@@ -88,6 +123,11 @@ CACT_INLINE float cact_identity_backward_f32(float g, float y) { (void)y; return
 CACT_INLINE double cact_identity_fwd_deriv_f64(double z, double *d)
 {
     *d = 1.0;
+    return z;
+}
+CACT_INLINE float cact_identity_fwd_deriv_f32(float z, float *d)
+{
+    *d = 1.0f;
     return z;
 }
 
@@ -116,8 +156,26 @@ CACT_INLINE double cact_sigmoid_fwd_deriv_f64(double z, double *d)
     *d = e / (1.0 + e * (2.0 + e));
     return (z >= 0.0 ? 1.0 : e) / (1.0 + e);
 }
-CACT_F32_FROM_F64(cact_sigmoid)
-CACT_F32_FROM_F64(cact_sigmoid_derivative)
+/* float32: the same formulas in float arithmetic (within 4 ULP, see the tests) */
+CACT_INLINE float cact_sigmoid_f32(float z)
+{
+    float e;
+    cact_expm1_neg_f32(-fabsf(z), &e);
+    return (z >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
+CACT_INLINE float cact_sigmoid_derivative_f32(float z)
+{
+    float e;
+    cact_expm1_neg_f32(-fabsf(z), &e);
+    return e / (1.0f + e * (2.0f + e));
+}
+CACT_INLINE float cact_sigmoid_fwd_deriv_f32(float z, float *d)
+{
+    float e;
+    cact_expm1_neg_f32(-fabsf(z), &e);
+    *d = e / (1.0f + e * (2.0f + e));
+    return (z >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
 CACT_INLINE double cact_sigmoid_backward_f64(double g, double y) { return g * (y * (1.0 - y)); }
 CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * (1.0f - y)); }
 
@@ -149,8 +207,28 @@ CACT_INLINE double cact_tanh_fwd_deriv_f64(double z, double *d)
     *d = 4.0 * e / (1.0 + e * (2.0 + e));
     return copysign(y, z);
 }
-CACT_F32_FROM_F64(cact_tanh)
-CACT_F32_FROM_F64(cact_tanh_derivative)
+CACT_INLINE float cact_tanh_abs_f32(float a, float *e)
+{
+    float t = cact_expm1_neg_f32(-2.0f * a, e);
+    return (a < 0.55f ? -t : 1.0f - *e) / (1.0f + *e);
+}
+CACT_INLINE float cact_tanh_f32(float z)
+{
+    float e;
+    return copysignf(cact_tanh_abs_f32(fabsf(z), &e), z);
+}
+CACT_INLINE float cact_tanh_derivative_f32(float z)
+{
+    float e;
+    cact_expm1_neg_f32(-2.0f * fabsf(z), &e);
+    return 4.0f * e / (1.0f + e * (2.0f + e));
+}
+CACT_INLINE float cact_tanh_fwd_deriv_f32(float z, float *d)
+{
+    float e, y = cact_tanh_abs_f32(fabsf(z), &e);
+    *d = 4.0f * e / (1.0f + e * (2.0f + e));
+    return copysignf(y, z);
+}
 CACT_INLINE double cact_tanh_backward_f64(double g, double y) { return g * ((1.0 - y) * (1.0 + y)); }
 CACT_INLINE float cact_tanh_backward_f32(float g, float y) { return g * ((1.0f - y) * (1.0f + y)); }
 
