@@ -318,6 +318,78 @@ CACT_INLINE double cact_sum2_short(const double *x, ptrdiff_t n, double *lo)
     return s;
 }
 
+/*
+ * Reductions over R short rows of length K stored one after another, four rows
+ * at a time (four independent dependency chains instead of one).  Every row
+ * goes through the same code (a last group of fewer than four rows repeats the
+ * last row in the unused slots), so a row's result does not depend on where a
+ * range of rows starts or ends (threads), whatever the compiler contracts.
+ *   cact_rows_sum2(x, R, K, hi, lo): compensated row sums hi[r] + lo[r];
+ *   cact_rows_dot_T(a, b, R, K, out): row dot products, in double;
+ *   cact_rows_sum_T(a, R, K, out):    row sums, in double.
+ */
+#define CACT_ROW4(r, j, R) ((r) + (j) < (R) ? (r) + (j) : (R) - 1)
+
+CACT_INLINE void cact_rows_sum2(const double *x, ptrdiff_t R, ptrdiff_t K, double *hi, double *lo)
+{
+    ptrdiff_t r, k, j;
+    for (r = 0; r < R; r += 4) {
+        const double *x0 = x + CACT_ROW4(r, 0, R) * K, *x1 = x + CACT_ROW4(r, 1, R) * K;
+        const double *x2 = x + CACT_ROW4(r, 2, R) * K, *x3 = x + CACT_ROW4(r, 3, R) * K;
+        double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};
+        for (k = 0; k < K; k++) {
+            cact_sum_add(&s[0], &c[0], x0[k]);
+            cact_sum_add(&s[1], &c[1], x1[k]);
+            cact_sum_add(&s[2], &c[2], x2[k]);
+            cact_sum_add(&s[3], &c[3], x3[k]);
+        }
+        for (j = 0; j < 4 && r + j < R; j++) {
+            hi[r + j] = s[j];
+            lo[r + j] = c[j];
+        }
+    }
+}
+
+#define CACT_ROWS_REDUCTIONS(T, C)                                             \
+CACT_INLINE void cact_rows_dot_##T(const C *a, const C *b, ptrdiff_t R,        \
+                                   ptrdiff_t K, double *out)                   \
+{                                                                              \
+    ptrdiff_t r, k, j;                                                         \
+    for (r = 0; r < R; r += 4) {                                               \
+        ptrdiff_t i0 = CACT_ROW4(r, 0, R) * K, i1 = CACT_ROW4(r, 1, R) * K;    \
+        ptrdiff_t i2 = CACT_ROW4(r, 2, R) * K, i3 = CACT_ROW4(r, 3, R) * K;    \
+        double s[4] = {0.0, 0.0, 0.0, 0.0};                                    \
+        for (k = 0; k < K; k++) {                                              \
+            s[0] += (double)a[i0 + k] * (double)b[i0 + k];                     \
+            s[1] += (double)a[i1 + k] * (double)b[i1 + k];                     \
+            s[2] += (double)a[i2 + k] * (double)b[i2 + k];                     \
+            s[3] += (double)a[i3 + k] * (double)b[i3 + k];                     \
+        }                                                                      \
+        for (j = 0; j < 4 && r + j < R; j++)                                   \
+            out[r + j] = s[j];                                                 \
+    }                                                                          \
+}                                                                              \
+CACT_INLINE void cact_rows_sum_##T(const C *a, ptrdiff_t R, ptrdiff_t K,       \
+                                   double *out)                                \
+{                                                                              \
+    ptrdiff_t r, k, j;                                                         \
+    for (r = 0; r < R; r += 4) {                                               \
+        ptrdiff_t i0 = CACT_ROW4(r, 0, R) * K, i1 = CACT_ROW4(r, 1, R) * K;    \
+        ptrdiff_t i2 = CACT_ROW4(r, 2, R) * K, i3 = CACT_ROW4(r, 3, R) * K;    \
+        double s[4] = {0.0, 0.0, 0.0, 0.0};                                    \
+        for (k = 0; k < K; k++) {                                              \
+            s[0] += (double)a[i0 + k];                                         \
+            s[1] += (double)a[i1 + k];                                         \
+            s[2] += (double)a[i2 + k];                                         \
+            s[3] += (double)a[i3 + k];                                         \
+        }                                                                      \
+        for (j = 0; j < 4 && r + j < R; j++)                                   \
+            out[r + j] = s[j];                                                 \
+    }                                                                          \
+}
+CACT_ROWS_REDUCTIONS(f32, float)
+CACT_ROWS_REDUCTIONS(f64, double)
+
 #define CACT_LANES 8
 #define CACT_ROW_REDUCTIONS(T, C)                                              \
 CACT_INLINE double cact_sum2_##T(const C *x, ptrdiff_t n, double *lo)          \
