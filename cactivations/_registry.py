@@ -65,7 +65,7 @@ ACTIVATIONS = {
                 "With e = exp(-|z|) in (0, 1], sigma(z) = 1/(1 + e) for z >= 0 and "
                 "e/(1 + e) for z < 0, so exp never overflows and the negative tail keeps "
                 "its relative accuracy down to the subnormals (sigmoid(-745.0) > 0). The "
-                "derivative e/(1 + e)**2 is computed from the input, so it stays accurate "
+                "derivative e/(1 + e)**2 = e/(1 + e(2 + e)) is computed from the input, so it stays accurate "
                 "where the output-based y (1 - y) rounds to 0 (sigmoid_derivative(40.0) "
                 "is about 4.25e-18)."
             ),
@@ -80,10 +80,11 @@ ACTIVATIONS = {
             derivative_formula="tanh'(z) = 1 - tanh(z)**2 = 4 e / (1 + e)**2, e = exp(-2|z|)",
             backward_formula="dL/dz = grad_output * (1 - y) * (1 + y), y = tanh(z)",
             numerics=(
-                "With m = expm1(-2|z|) in (-1, 0], tanh|z| = -m / (2 + m) and "
-                "1 - tanh(z)**2 = 4 (1 + m) / (2 + m)**2: one expm1 serves both, no "
-                "overflow, and the derivative keeps its relative accuracy in the tails "
-                "(tanh_derivative(20.0) is about 1.7e-17, not 0)."
+                "One range reduction gives both e = exp(-2|z|) and m = expm1(-2|z|): "
+                "tanh|z| = (1 - e) / (1 + e), with the numerator taken as -m where "
+                "|z| < 0.55 (there 1 - e would cancel), and 1 - tanh(z)**2 = "
+                "4e / (1 + e(2 + e)). No overflow, and the derivative keeps its relative "
+                "accuracy in the tails (tanh_derivative(20.0) is about 1.7e-17, not 0)."
             ),
             sweep=((-60.0, 60.0), (-380.0, 380.0)),
             limits=((1.0, -1.0), (0.0, 0.0)),

@@ -34,10 +34,6 @@
 
 #define CACT_INLINE static inline
 
-/* Float32 variants of a unary double formula: widen, evaluate, round once. */
-#define CACT_F32_FROM_F64(NAME) \
-    CACT_INLINE float NAME##_f32(float z) { return (float)NAME##_f64((double)z); }
-
 CACT_INLINE double cact_from_bits(int64_t i) { double d; memcpy(&d, &i, sizeof d); return d; }
 CACT_INLINE int64_t cact_to_bits(double d) { int64_t i; memcpy(&i, &d, sizeof i); return i; }
 
@@ -137,45 +133,29 @@ CACT_INLINE float cact_identity_fwd_deriv_f32(float z, float *d)
  * sigma' = e/(1+e)^2 = e/(1 + e(2+e)), which keeps its relative accuracy in
  * both tails (the denominator is rounded once).
  */
-CACT_INLINE double cact_sigmoid_f64(double z)
-{
-    double e;
-    cact_expm1_neg(-fabs(z), &e);
-    return (z >= 0.0 ? 1.0 : e) / (1.0 + e);
+#define CACT_SIGMOID(T, C, EXPM1, FABS)                                        \
+CACT_INLINE C cact_sigmoid_##T(C z)                                            \
+{                                                                              \
+    C e;                                                                       \
+    EXPM1(-FABS(z), &e);                                                       \
+    return (z >= (C)0 ? (C)1 : e) / ((C)1 + e);                                \
+}                                                                              \
+CACT_INLINE C cact_sigmoid_derivative_##T(C z)                                 \
+{                                                                              \
+    C e;                                                                       \
+    EXPM1(-FABS(z), &e);                                                       \
+    return e / ((C)1 + e * ((C)2 + e));                                        \
+}                                                                              \
+CACT_INLINE C cact_sigmoid_fwd_deriv_##T(C z, C *d)                            \
+{                                                                              \
+    C e;                                                                       \
+    EXPM1(-FABS(z), &e);                                                       \
+    *d = e / ((C)1 + e * ((C)2 + e));                                          \
+    return (z >= (C)0 ? (C)1 : e) / ((C)1 + e);                                \
 }
-CACT_INLINE double cact_sigmoid_derivative_f64(double z)
-{
-    double e;
-    cact_expm1_neg(-fabs(z), &e);
-    return e / (1.0 + e * (2.0 + e));
-}
-CACT_INLINE double cact_sigmoid_fwd_deriv_f64(double z, double *d)
-{
-    double e;
-    cact_expm1_neg(-fabs(z), &e);
-    *d = e / (1.0 + e * (2.0 + e));
-    return (z >= 0.0 ? 1.0 : e) / (1.0 + e);
-}
-/* float32: the same formulas in float arithmetic (within 4 ULP, see the tests) */
-CACT_INLINE float cact_sigmoid_f32(float z)
-{
-    float e;
-    cact_expm1_neg_f32(-fabsf(z), &e);
-    return (z >= 0.0f ? 1.0f : e) / (1.0f + e);
-}
-CACT_INLINE float cact_sigmoid_derivative_f32(float z)
-{
-    float e;
-    cact_expm1_neg_f32(-fabsf(z), &e);
-    return e / (1.0f + e * (2.0f + e));
-}
-CACT_INLINE float cact_sigmoid_fwd_deriv_f32(float z, float *d)
-{
-    float e;
-    cact_expm1_neg_f32(-fabsf(z), &e);
-    *d = e / (1.0f + e * (2.0f + e));
-    return (z >= 0.0f ? 1.0f : e) / (1.0f + e);
-}
+/* float32 runs the same formulas in float arithmetic (within 4 ULP, see the tests) */
+CACT_SIGMOID(f64, double, cact_expm1_neg, fabs)
+CACT_SIGMOID(f32, float, cact_expm1_neg_f32, fabsf)
 CACT_INLINE double cact_sigmoid_backward_f64(double g, double y) { return g * (y * (1.0 - y)); }
 CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * (1.0f - y)); }
 
@@ -185,50 +165,31 @@ CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * 
  * tanh a = (1 - e)/(1 + e), with the numerator taken as -t where a < 0.55
  * (there 1 - e would cancel); 1 - tanh^2 = 4e/(1+e)^2 = 4e/(1 + e(2+e)).
  */
-CACT_INLINE double cact_tanh_abs_f64(double a, double *e)
-{
-    double t = cact_expm1_neg(-2.0 * a, e);
-    return (a < 0.55 ? -t : 1.0 - *e) / (1.0 + *e);
+#define CACT_TANH(T, C, EXPM1, FABS, COPYSIGN)                                 \
+CACT_INLINE C cact_tanh_abs_##T(C a, C *e)                                     \
+{                                                                              \
+    C t = EXPM1((C)-2 * a, e);                                                 \
+    return (a < (C)0.55 ? -t : (C)1 - *e) / ((C)1 + *e);                       \
+}                                                                              \
+CACT_INLINE C cact_tanh_##T(C z)                                               \
+{                                                                              \
+    C e;                                                                       \
+    return COPYSIGN(cact_tanh_abs_##T(FABS(z), &e), z);                        \
+}                                                                              \
+CACT_INLINE C cact_tanh_derivative_##T(C z)                                    \
+{                                                                              \
+    C e;                                                                       \
+    EXPM1((C)-2 * FABS(z), &e);                                                \
+    return (C)4 * e / ((C)1 + e * ((C)2 + e));                                 \
+}                                                                              \
+CACT_INLINE C cact_tanh_fwd_deriv_##T(C z, C *d)                               \
+{                                                                              \
+    C e, y = cact_tanh_abs_##T(FABS(z), &e);                                   \
+    *d = (C)4 * e / ((C)1 + e * ((C)2 + e));                                   \
+    return COPYSIGN(y, z);                                                     \
 }
-CACT_INLINE double cact_tanh_f64(double z)
-{
-    double e;
-    return copysign(cact_tanh_abs_f64(fabs(z), &e), z);
-}
-CACT_INLINE double cact_tanh_derivative_f64(double z)
-{
-    double e;
-    cact_expm1_neg(-2.0 * fabs(z), &e);
-    return 4.0 * e / (1.0 + e * (2.0 + e));
-}
-CACT_INLINE double cact_tanh_fwd_deriv_f64(double z, double *d)
-{
-    double e, y = cact_tanh_abs_f64(fabs(z), &e);
-    *d = 4.0 * e / (1.0 + e * (2.0 + e));
-    return copysign(y, z);
-}
-CACT_INLINE float cact_tanh_abs_f32(float a, float *e)
-{
-    float t = cact_expm1_neg_f32(-2.0f * a, e);
-    return (a < 0.55f ? -t : 1.0f - *e) / (1.0f + *e);
-}
-CACT_INLINE float cact_tanh_f32(float z)
-{
-    float e;
-    return copysignf(cact_tanh_abs_f32(fabsf(z), &e), z);
-}
-CACT_INLINE float cact_tanh_derivative_f32(float z)
-{
-    float e;
-    cact_expm1_neg_f32(-2.0f * fabsf(z), &e);
-    return 4.0f * e / (1.0f + e * (2.0f + e));
-}
-CACT_INLINE float cact_tanh_fwd_deriv_f32(float z, float *d)
-{
-    float e, y = cact_tanh_abs_f32(fabsf(z), &e);
-    *d = 4.0f * e / (1.0f + e * (2.0f + e));
-    return copysignf(y, z);
-}
+CACT_TANH(f64, double, cact_expm1_neg, fabs, copysign)
+CACT_TANH(f32, float, cact_expm1_neg_f32, fabsf, copysignf)
 CACT_INLINE double cact_tanh_backward_f64(double g, double y) { return g * ((1.0 - y) * (1.0 + y)); }
 CACT_INLINE float cact_tanh_backward_f32(float g, float y) { return g * ((1.0f - y) * (1.0f + y)); }
 
