@@ -54,8 +54,10 @@ def test_the_variant_in_use_is_reported():
 
 def _run(variant, code):
     env = dict(os.environ, CACTIVATIONS_CPU=variant)
+    # run from the tests folder: from the repository root, "python -c" would
+    # import the source tree instead of the installed package
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          check=True).stdout
+                          check=True, cwd=os.path.dirname(os.path.abspath(__file__))).stdout
 
 
 @pytest.mark.parametrize("variant", [v for v in _cpu.VARIANTS if _cpu.cpu_supports(v) and v in _cpu.built()])
