@@ -50,14 +50,15 @@ def coerce(fname, args):
     return arrays, F64, dt  # longdouble: computed in float64
 
 
-_MAX = {dt: float(np.finfo(dt).max) for dt in (_F16, F32, F64)}
+# the largest finite value of each result dtype (a Python float cannot overflow longdouble)
+_MAX = {**{dt: float(np.finfo(dt).max) for dt in (_F16, F32, F64)}, _LONGDOUBLE: float("inf")}
 
 
 def cast_result(a, result):
     """``a`` (an array or a Python float from a kernel) as an array of the result
     dtype.  A value beyond the range of float16/float32 becomes inf, as the
     exact result rounded to that dtype would, without an overflow warning."""
-    if type(a) is float and not abs(a) > _MAX.get(result, 0.0):  # in range (or NaN)
+    if type(a) is float and not abs(a) > _MAX[result]:  # in range (or NaN)
         return np.asarray(a, dtype=result)
     with np.errstate(over="ignore"):  # about 2 us: only where it can matter
         return np.asarray(a, dtype=result)
