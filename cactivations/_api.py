@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._cpu import kernels as _kernels
-from ._dispatch import activation_entry, cast_result, coerce, normalize_axis, run
+from ._dispatch import activation_entry, cast_result, coerce, run
 from ._registry import ACTIVATIONS
 
 _MODULE = "cactivations"
@@ -501,11 +501,11 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     fname = "squared_error_delta"
     act = activation_entry(fname, activation, ACTIVATIONS)
     kernel = _LOSS_KERNELS[act.name]
-    if act.kind == "elementwise":
-        normalize_axis(fname, axis, np.ndim(z))
-        axis = None
+    check_axis = None
+    if act.kind == "elementwise":  # the axis is checked, and otherwise unused
+        check_axis, axis = axis, None
     (y, delta), loss, result = run(fname, kernel, (z, target), nout=2, out=out, axis=axis,
-                                   shape_of_first=True)
+                                   shape_of_first=True, check_axis=check_axis)
     return SquaredErrorDelta(cast_result(loss, result), delta, y)
 
 

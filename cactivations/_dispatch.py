@@ -147,7 +147,8 @@ def _fast(args, axis):
     return shape, dt
 
 
-def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=False):
+def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=False,
+        check_axis=None):
     """Call ``kernel(*inputs, *outputs[, K])`` on the prepared arguments.
 
     ``axis=None``: elementwise; the arrays are processed as flat memory in a
@@ -155,13 +156,17 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
     row-wise; that axis is moved last and rows of length K are C-contiguous.
     ``out`` receives the last output; with ``nout=0`` the kernel returns its
     result (a loss, or an array it allocates).  ``shape_of_first``: the other arguments
-    broadcast to the first one's shape (they may not enlarge it).
+    broadcast to the first one's shape (they may not enlarge it).  ``check_axis``:
+    an axis only validated against the result's dimensions (elementwise kernels
+    that accept an axis for the softmax case).
     Returns (outputs in the result dtype, the kernel's return value, result dtype).
     """
     fast = _fast(args, axis)
     if fast is not None and (out is None or _k.out_ok(out, args[0], args)):
         # plain arrays (and a plain, writeable, non-overlapping out): no copies
         shape, dt = fast
+        if check_axis is not None:
+            normalize_axis(fname, check_axis, len(shape))
         outs = [_k.empty(args[0]) for _ in range(nout if out is None else nout - 1)]
         if out is not None:
             outs.append(out)
@@ -174,6 +179,8 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
         raise ValueError(
             f"{fname}: target of shape {shapes[1]} does not broadcast to the shape {shapes[0]} of z"
         )
+    if check_axis is not None:
+        normalize_axis(fname, check_axis, len(shape))
     if out is not None:
         check_out(fname, out, shape, result)
     arrs = [np.asarray(a, dtype=compute) for a in arrays]
