@@ -33,6 +33,16 @@
 
 #include "cact_math.h"
 
+/*
+ * The gelu and gelu_tanh bodies are large: without forced inlining GCC keeps
+ * them out of line, and a loop with a call in it does not vectorize.
+ */
+#if defined(__GNUC__)
+#define CACT_FE_INLINE static inline __attribute__((always_inline))
+#else
+#define CACT_FE_INLINE static inline
+#endif
+
 /* ------------------------------------------------------------- helpers */
 /*
  * a * b = p + *e exactly (barring underflow): with a hardware FMA the error
@@ -40,7 +50,7 @@
  * |a|, |b| < 2^995 (the callers pass bounded arguments) and which GCC cannot
  * contract into FMAs when the target has none.
  */
-CACT_INLINE double cact_fe_two_prod(double a, double b, double *e)
+CACT_FE_INLINE double cact_fe_two_prod(double a, double b, double *e)
 {
     double p = a * b;
 #if defined(__FP_FAST_FMA)
@@ -55,7 +65,7 @@ CACT_INLINE double cact_fe_two_prod(double a, double b, double *e)
 }
 
 /* a + b = s + *e exactly (Knuth's TwoSum, any order of magnitudes) */
-CACT_INLINE double cact_fe_two_sum(double a, double b, double *e)
+CACT_FE_INLINE double cact_fe_two_sum(double a, double b, double *e)
 {
     double s = a + b, bb = s - a;
     *e = (a - (s - bb)) + (b - bb);
@@ -63,7 +73,7 @@ CACT_INLINE double cact_fe_two_sum(double a, double b, double *e)
 }
 
 /* 2^n for an integral double n in [-1022, 1023] */
-CACT_INLINE double cact_fe_pow2(double n)
+CACT_FE_INLINE double cact_fe_pow2(double n)
 {
     const double shift = 0x1.8p52;
     return cact_from_bits((cact_to_bits(n + shift) - cact_to_bits(shift) + 1023) << 52);
@@ -81,7 +91,7 @@ CACT_INLINE double cact_fe_pow2(double n)
  * The reduction and the polynomial are those of cact_expm1_neg (Cody-Waite
  * with ln2 in two parts, Taylor polynomial of degree 13 on |r| <= ln2/2).
  */
-CACT_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double *s2,
+CACT_FE_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double *s2,
                                      double *s, double *pm)
 {
     const double shift = 0x1.8p52;
@@ -118,11 +128,11 @@ CACT_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double *s2
  * double-double and multiplies 1 + pm exactly to first order, so that the
  * rounding of 1 + pm does not add to the error.  0 for x < -790.
  */
-CACT_INLINE double cact_fe_scale(double ch, double cl, double m, double pm, double s1, double s2)
+CACT_FE_INLINE double cact_fe_scale(double ch, double cl, double m, double pm, double s1, double s2)
 {
     return ((ch + (ch * pm + cl * m)) * s1) * s2;
 }
-CACT_INLINE double cact_fe_exp_mul(double x, double xl, double ch, double cl)
+CACT_FE_INLINE double cact_fe_exp_mul(double x, double xl, double ch, double cl)
 {
     double s1, s2, s, pm, m = cact_fe_exp_parts(x, xl, &s1, &s2, &s, &pm);
     double y = cact_fe_scale(ch, cl, m, pm, s1, s2);
@@ -130,7 +140,7 @@ CACT_INLINE double cact_fe_exp_mul(double x, double xl, double ch, double cl)
 }
 
 /* a + b = s + *e exactly, for |a| >= |b| or a = 0 */
-CACT_INLINE double cact_fe_fast_two_sum(double a, double b, double *e)
+CACT_FE_INLINE double cact_fe_fast_two_sum(double a, double b, double *e)
 {
     double s = a + b;
     *e = b - (s - a);
@@ -138,17 +148,17 @@ CACT_INLINE double cact_fe_fast_two_sum(double a, double b, double *e)
 }
 
 /* double-double arithmetic (relative error about 2^-100, no special values) */
-CACT_INLINE double cact_fe_dd_add(double ah, double al, double bh, double bl, double *l)
+CACT_FE_INLINE double cact_fe_dd_add(double ah, double al, double bh, double bl, double *l)
 {
     double e, s = cact_fe_two_sum(ah, bh, &e);
     return cact_fe_fast_two_sum(s, e + (al + bl), l);
 }
-CACT_INLINE double cact_fe_dd_mul(double ah, double al, double bh, double bl, double *l)
+CACT_FE_INLINE double cact_fe_dd_mul(double ah, double al, double bh, double bl, double *l)
 {
     double e, p = cact_fe_two_prod(ah, bh, &e);
     return cact_fe_fast_two_sum(p, e + (ah * bl + al * bh), l);
 }
-CACT_INLINE double cact_fe_dd_div(double ah, double al, double bh, double bl, double *l)
+CACT_FE_INLINE double cact_fe_dd_div(double ah, double al, double bh, double bl, double *l)
 {
     double e, q = ah / bh, p = cact_fe_two_prod(q, bh, &e);
     *l = (((ah - p) - e) + (al - q * bl)) / bh;
@@ -160,7 +170,7 @@ CACT_INLINE double cact_fe_dd_div(double ah, double al, double bh, double bl, do
  * with *ql = 0 when that correction is not finite or not small (|a| huge or
  * tiny, or z NaN: q carries the NaN).
  */
-CACT_INLINE double cact_fe_div_dd(double z, double a, double *ql)
+CACT_FE_INLINE double cact_fe_div_dd(double z, double a, double *ql)
 {
     double e, q = z / a, p = cact_fe_two_prod(q, a, &e);
     double l = ((z - p) - e) / a;
@@ -175,7 +185,7 @@ CACT_INLINE double cact_fe_div_dd(double z, double a, double *ql)
 #define CACT_GELU_TANH_Z0_HI -0x1.81429f9e97e4dp-1  /* root of gelu_tanh' -0.7524614220710162584879544 */
 #define CACT_GELU_TANH_Z0_LO 0x1.4f523ed77dbdcp-55
 /* degree 27 on [0.0, 5.0] mid 2.5 half 2.5: relative error 7.0e-17, Horner ratio 4.29 */
-CACT_INLINE double cact_fe_mills_v(double t)
+CACT_FE_INLINE double cact_fe_mills_v(double t)
 {
     double p = 0x1.f8ac1c39233ccp-33;
     p = p * t + 0x1.47010d0b1ac70p-30;
@@ -208,7 +218,7 @@ CACT_INLINE double cact_fe_mills_v(double t)
     return p;
 }
 /* degree 17 on [0.0, 0.04] mid 0.02 half 0.02: relative error 2.4e-17, Horner ratio 1.04 */
-CACT_INLINE double cact_fe_mills_g(double t)
+CACT_FE_INLINE double cact_fe_mills_g(double t)
 {
     double p = -0x1.75dda646c3d7bp-45;
     p = p * t + 0x1.27bf7dd2553e8p-43;
@@ -239,7 +249,7 @@ CACT_INLINE double cact_fe_mills_g(double t)
 #define CACT_FE_GELU_TANH_D_MID -0.75
 #define CACT_FE_GELU_TANH_D_INV_HALF 2.6666666666666665
 /* degree 17 on [-1.125, -0.375] mid -0.75 half 0.375: relative error 3.9e-17, Horner ratio 2.03 */
-CACT_INLINE double cact_fe_gelu_d(double t)
+CACT_FE_INLINE double cact_fe_gelu_d(double t)
 {
     double p = -0x1.4a107ec06e996p-54;
     p = p * t + -0x1.7a25baba945ebp-48;
@@ -262,7 +272,7 @@ CACT_INLINE double cact_fe_gelu_d(double t)
     return p;
 }
 /* degree 17 on [-1.125, -0.375] mid -0.75 half 0.375: relative error 3.9e-17, Horner ratio 2.02 */
-CACT_INLINE double cact_fe_gelu_tanh_d(double t)
+CACT_FE_INLINE double cact_fe_gelu_tanh_d(double t)
 {
     double p = 0x1.15487793f6b82p-47;
     p = p * t + -0x1.06253f02311cfp-44;
@@ -293,7 +303,7 @@ CACT_INLINE double cact_fe_gelu_tanh_d(double t)
  * tests z <= 0).  alpha exp(z) is scaled before the final power of 2, so a
  * subnormal result is rounded once whatever alpha.
  */
-CACT_INLINE double cact_fe_elu(double z, double alpha, double *d)
+CACT_FE_INLINE double cact_fe_elu(double z, double alpha, double *d)
 {
     double s1, s2, s, pm, m;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
@@ -311,7 +321,7 @@ CACT_INLINE double cact_fe_elu(double z, double alpha, double *d)
  */
 #define CACT_SELU_SCALE 0x1.0cfabd6a91132p+0        /* 1.0507009873554804934 */
 #define CACT_SELU_SCALE_ALPHA 0x1.c212cc640f031p+0  /* 1.7580993408473768599 */
-CACT_INLINE double cact_fe_selu(double z, double *d)
+CACT_FE_INLINE double cact_fe_selu(double z, double *d)
 {
     double dn, y = cact_fe_elu(z, CACT_SELU_SCALE_ALPHA, &dn);
     *d = z > 0.0 ? CACT_SELU_SCALE : dn;
@@ -325,7 +335,7 @@ CACT_INLINE double cact_fe_selu(double z, double *d)
  * z > 0, exp(z / alpha) otherwise (1 at 0).  z / alpha is carried as a
  * double-double q + ql, so that exp keeps its relative accuracy for large |q|.
  */
-CACT_INLINE double cact_fe_celu(double z, double alpha, double *d)
+CACT_FE_INLINE double cact_fe_celu(double z, double alpha, double *d)
 {
     double s1, s2, s, pm, m, ql, q;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
@@ -352,7 +362,7 @@ CACT_INLINE double cact_fe_celu(double z, double alpha, double *d)
  * damped by V / (a + V)), F(a) = G(1/a^2) / (sqrt(2 pi) a) for a > 5.
  * gelu(-inf) = -0 (the limit; finite z < -38.5 underflow to -0 too), gelu'(-inf) = -0.
  */
-CACT_INLINE double cact_fe_gelu(double z, double *d)
+CACT_FE_INLINE double cact_fe_gelu(double z, double *d)
 {
     const double ih = 0x1.9884533d43651p-2, il = -0x1.cbc0d30ebfd15p-56;   /* 1/sqrt(2 pi) */
     double zc = z < -40.0 ? -40.0 : (z > 40.0 ? 40.0 : z);   /* NaN stays */
@@ -376,7 +386,7 @@ CACT_INLINE double cact_fe_gelu(double z, double *d)
     dy = cact_fe_exp_mul(-0.5 * h, -0.5 * l, ch, cl);
     dy = zc < 0.0 ? dy : 1.0 - dy;
     dz = (zc - CACT_GELU_Z0_HI) - CACT_GELU_Z0_LO;
-    dy = zc >= CACT_FE_GELU_D_LO && zc <= CACT_FE_GELU_D_HI
+    dy = fabs(zc - CACT_FE_GELU_D_MID) * CACT_FE_GELU_D_INV_HALF <= 1.0
         ? dz * cact_fe_gelu_d((zc - CACT_FE_GELU_D_MID) * CACT_FE_GELU_D_INV_HALF) : dy;
     *d = z > 40.0 ? 1.0 : (z < -40.0 ? -0.0 : dy);
     return z > 40.0 ? z : (z < -40.0 ? -0.0 : y);
@@ -396,7 +406,7 @@ CACT_INLINE double cact_fe_gelu(double z, double *d)
  * final power of 2 as for gelu.  Near the root z1 = -0.7524614... of g',
  * g'(z) = (z - z1) H(z) as for gelu.
  */
-CACT_INLINE double cact_fe_gelu_tanh(double z, double *d)
+CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
 {
     const double c2h = 0x1.9884533d43651p+0, c2l = -0x1.cbc0d30ebfd15p-54;  /* 2 sqrt(2/pi) */
     const double kh = 0x1.6e4e26d4801f7p-5, kl = 0x1.441355475a31ap-59;    /* 0.044715 */
@@ -427,7 +437,7 @@ CACT_INLINE double cact_fe_gelu_tanh(double z, double *d)
     fh = cact_fe_dd_div(ah, al, bh, bl, &fl);
     dy = zc < 0.0 ? cact_fe_scale(fh, fl, m, pm, s1, s2) : fh;
     dz = (zc - CACT_GELU_TANH_Z0_HI) - CACT_GELU_TANH_Z0_LO;
-    dy = zc >= CACT_FE_GELU_TANH_D_LO && zc <= CACT_FE_GELU_TANH_D_HI
+    dy = fabs(zc - CACT_FE_GELU_TANH_D_MID) * CACT_FE_GELU_TANH_D_INV_HALF <= 1.0
         ? dz * cact_fe_gelu_tanh_d((zc - CACT_FE_GELU_TANH_D_MID) * CACT_FE_GELU_TANH_D_INV_HALF) : dy;
     *d = z > 30.0 ? 1.0 : (z < -30.0 ? -0.0 : dy);
     return z > 30.0 ? z : (z < -30.0 ? -0.0 : y);
@@ -435,33 +445,33 @@ CACT_INLINE double cact_fe_gelu_tanh(double z, double *d)
 
 /* ------------------------------------------------- the public functions */
 #define CACT_FE_API(NAME, CORE, PDECL, PARGS)                                  \
-CACT_INLINE double cact_##NAME##_f64(double z PDECL)                           \
+CACT_FE_INLINE double cact_##NAME##_f64(double z PDECL)                           \
 {                                                                              \
     double d;                                                                  \
     return CORE(z PARGS, &d);                                                  \
 }                                                                              \
-CACT_INLINE double cact_##NAME##_derivative_f64(double z PDECL)                \
+CACT_FE_INLINE double cact_##NAME##_derivative_f64(double z PDECL)                \
 {                                                                              \
     double d;                                                                  \
     CORE(z PARGS, &d);                                                         \
     return d;                                                                  \
 }                                                                              \
-CACT_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d PDECL)      \
+CACT_FE_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d PDECL)      \
 {                                                                              \
     return CORE(z PARGS, d);                                                   \
 }                                                                              \
-CACT_INLINE float cact_##NAME##_f32(float z PDECL)                             \
+CACT_FE_INLINE float cact_##NAME##_f32(float z PDECL)                             \
 {                                                                              \
     double d;                                                                  \
     return (float)CORE((double)z PARGS, &d);                                   \
 }                                                                              \
-CACT_INLINE float cact_##NAME##_derivative_f32(float z PDECL)                  \
+CACT_FE_INLINE float cact_##NAME##_derivative_f32(float z PDECL)                  \
 {                                                                              \
     double d;                                                                  \
     CORE((double)z PARGS, &d);                                                 \
     return (float)d;                                                           \
 }                                                                              \
-CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d PDECL)         \
+CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d PDECL)         \
 {                                                                              \
     double dd, y = CORE((double)z PARGS, &dd);                                 \
     *d = (float)dd;                                                            \

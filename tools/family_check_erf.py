@@ -45,11 +45,13 @@ CASES = [
     ("elu", {"alpha": 0.3}, 1, (-50, 10), [-745.1, -744.0]),
     ("elu", {"alpha": 5.0}, 1, (-50, 10), [-745.1, -743.0, -740.0]),
     ("elu", {"alpha": -1.5}, 1, (-50, 10), [-745.1]),
+    ("elu", {"alpha": 100.0}, 1, (-50, 10), [-749.7, -745.1, -740.0]),
     ("selu", {}, 0, (-50, 10), [-745.1, -744.6]),
     ("celu", {"alpha": 1.0}, 1, (-50, 10), [-745.1]),
     ("celu", {"alpha": 0.25}, 1, (-15, 10), [-186.3, -177.0, -0.25]),
     ("celu", {"alpha": 3.0}, 1, (-100, 10), [-2235.3, -2130.0]),
     ("celu", {"alpha": -2.0}, 1, (-100, 10), [-1419.5, -1416.0, -1400.0]),
+    ("celu", {"alpha": 0.001}, 1, (-1, 1), [-0.7451, -0.708, -0.001]),
     ("gelu", {}, 0, (-40, 10), [-0.7517915246935645, -38.5, -37.6, -5.0, 5.0, -2.0, -1.0, -0.5,
                                  0.5, 1.0, 2.0, 40.0, -40.0]),
     ("gelu_tanh", {}, 0, (-30, 10), [-0.7524614220710163, -10.9, -10.5, -30.0, 30.0, -2.0, -1.0,
@@ -68,12 +70,12 @@ def c_source():
             head = f"void loop_{{}}_{t}(const {ct} *restrict x, {ct} *restrict y, long n, double p0, double p1)"
             for kind in ("", "_derivative"):
                 fn = f"{name}{kind}"
-                loops[len(lines) + 2] = f"{fn}_{t}"
+                loops[len(lines) + 3] = f"{fn}_{t}"
                 lines += [head.format(fn) + " {",
                           "    (void)p0; (void)p1;",
                           f"    for (long i = 0; i < n; i++) y[i] = cact_{fn}_{t}(x[i]{args});", "}"]
             fn = f"{name}_fwd_deriv"
-            loops[len(lines) + 3] = f"{fn}_{t}"
+            loops[len(lines) + 4] = f"{fn}_{t}"
             lines += [head.format(fn) + " {",
                       f"    {ct} *restrict d = y + n;",
                       "    (void)p0; (void)p1;",
@@ -96,16 +98,21 @@ def build(tmp, variant, vec_report=False):
 
 
 def vec_summary(loops, report):
+    lines = report.splitlines()
     out = []
     for line_no, fn in sorted(loops.items(), key=lambda kv: kv[1]):
-        pat = re.compile(rf"family_loops\.c:{line_no}:\d+: (optimized|missed): (.*)")
-        msgs = [m.groups() for m in pat.finditer(report)]
-        ok = [m for k, m in msgs if k == "optimized" and "vectorized" in m]
+        tag = f"family_loops.c:{line_no}:"
+        ok = [ln.split("optimized: ", 1)[1] for ln in lines if tag in ln and "optimized: loop vectorized" in ln]
         if ok:
-            out.append(f"  {fn:32s} {ok[0]}")
-        else:
-            why = [m for k, m in msgs if k == "missed" and "not vectorized" in m]
-            out.append(f"  {fn:32s} NOT vectorized: {why[0] if why else (msgs[0][1] if msgs else '?')}")
+            out.append(f"  {fn:28s} {ok[0]}")
+            continue
+        why = "?"
+        for k, ln in enumerate(lines):
+            if tag in ln and "couldn't vectorize loop" in ln:
+                nxt = [m for m in lines[k + 1:k + 6] if "missed:" in m]
+                why = nxt[0].split("missed: ", 1)[1] if nxt else "?"
+                break
+        out.append(f"  {fn:28s} NOT vectorized: {why}")
     return "\n".join(out)
 
 

@@ -46,7 +46,7 @@ def fit(name, f, lo, hi, n, normalized=True):
     extra = f" mid {float(mid)!r} half {float(half)!r}" if normalized else ""
     print(f"/* degree {n - 1} on [{float(lo)!r}, {float(hi)!r}]{extra}:"
           f" relative error {float(worst):.1e}, Horner ratio {float(cond):.2f} */")
-    print(f"CACT_INLINE double {name}(double t)\n{{\n    double p = {coef[0].hex()};")
+    print(f"CACT_FE_INLINE double {name}(double t)\n{{\n    double p = {coef[0].hex()};")
     for c in coef[1:]:
         print(f"    p = p * t + {c.hex()};")
     print("    return p;\n}")
