@@ -322,9 +322,9 @@ CACT_FE_INLINE double cact_fe_gelu_tanh_d(double t)
  */
 CACT_FE_INLINE double cact_fe_elu(double z, double alpha, double *d)
 {
-    double s1, s2, s, pm, m;
+    double s1, s2, s, pm;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
-    m = cact_fe_exp_parts(x, 0.0, &s1, &s2, &s, &pm);
+    (void)cact_fe_exp_parts(x, 0.0, &s1, &s2, &s, &pm);
     *d = z > 0.0 ? 1.0 : (x < -790.0 ? 0.0 * alpha : ((alpha + alpha * pm) * s1) * s2);
     return z > 0.0 ? z : alpha * (s * pm + (s - 1.0));
 }
