@@ -120,7 +120,8 @@ def points(dtype, lo, hi, special, rng, n):
     np_t, _, p, emin = DTYPES[dtype]
     fi = np.finfo(np_t)
     tiny = float(fi.smallest_subnormal)
-    tails = np.geomspace(tiny, float(fi.max), n)
+    with np.errstate(over="ignore"):
+        tails = np.geomspace(tiny, float(fi.max), n)
     near = np.geomspace(tiny, 60.0, n)
     base = [tails, -tails, near, -near, np.linspace(lo, hi, n), rng.uniform(lo, hi, n),
             rng.standard_normal(n // 2) * 3]
