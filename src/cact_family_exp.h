@@ -1,0 +1,565 @@
+/*
+ * cact_family_exp.h: softplus, log_sigmoid, silu, mish, softsign and tanhshrink
+ * (the activations built on exp and log1p), in the style of cact_math.h.
+ *
+ * For each NAME and T in {f32, f64} (C = float, double):
+ *
+ *   C cact_NAME_T(C z, <params>)                  g(z)
+ *   C cact_NAME_derivative_T(C z, <params>)       g'(z), from the input
+ *   C cact_NAME_fwd_deriv_T(C z, C *d, <params>)  g(z), and g'(z) in *d (one exp)
+ *
+ * <params> are trailing doubles: softplus takes (double beta, double threshold),
+ * the others none.  Also cact_log1p_01_f64 / cact_log1p_01_f32: log1p(u) for u
+ * in [0, 1].
+ *
+ * The float64 functions are straight-line code (selects as ternaries, both
+ * sides evaluated on clamped arguments so that no side overflows or makes a NaN
+ * from finite input), without libm calls except fma() where the target has the
+ * instruction (__FP_FAST_FMA).  The float32 functions evaluate the float64
+ * formula on the exact double of the input and round once.  Measured within
+ * 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN out; +-inf give
+ * the limits.
+ *
+ * The constants below are printed by tools/gen_family_consts.py (mpmath).
+ */
+#ifndef CACT_FAMILY_EXP_H
+#define CACT_FAMILY_EXP_H
+
+#include <stddef.h> /* cact_math.h uses ptrdiff_t */
+
+#include "cact_math.h"
+
+/* ------------------------------------------------------------ constants */
+/* silu' = 0 at z0 = -1.27846454276107379510935873902 */
+#define CACT_SILU_Z0_HI -0x1.474973c84120bp+0
+#define CACT_SILU_Z0_LO -0x1.f8d74bc9ac154p-54
+#define CACT_SILU_A1_HI 0x1.474973c84120bp+0
+#define CACT_SILU_A1_LO 0x1.f8d74bc9ac154p-54
+#define CACT_SILU_A2 0x1.1d25cf210482ep-3 /* 0.13923227138053689755 */
+#define CACT_SILU_A3 0x1.7c3269815b593p-5 /* 0.046410757126845632518 */
+#define CACT_SILU_A4 0x1.7c3269815b593p-7 /* 0.01160268928171140813 */
+#define CACT_SILU_A5 0x1.302854677c475p-9 /* 0.0023205378563422816259 */
+#define CACT_SILU_A6 0x1.958b1b34a5b47p-12 /* 0.00038675630939038027099 */
+#define CACT_SILU_A7 0x1.cf7a683c2b176p-15 /* 0.000055250901341482895855 */
+#define CACT_SILU_A8 0x1.cf7a683c2b176p-18 /* 6.9063626676853619819e-6 */
+#define CACT_SILU_A9 0x1.9bfb0751ed6a2p-21 /* 7.6737362974281799799e-7 */
+#define CACT_SILU_A10 0x1.49959f74bdee8p-24 /* 7.6737362974281799799e-8 */
+#define CACT_SILU_A11 0x1.df654506e5b80p-28 /* 6.9761239067528908908e-9 */
+#define CACT_SILU_A12 0x1.3f98d8af43d00p-31 /* 5.813436588960742409e-10 */
+#define CACT_SILU_A13 0x1.8959a83a2c13bp-35 /* 4.4718742992005710838e-11 */
+#define CACT_SILU_A14 0x1.c18b09670dcd5p-39 /* 3.194195928000407917e-12 */
+#define CACT_SILU_A15 0x1.df833d3ab9639p-43 /* 2.1294639520002719447e-13 */
+#define CACT_SILU_A16 0x1.df833d3ab9639p-47 /* 1.3309149700001699654e-14 */
+/* degree 16, |d| <= 0.6: relative truncation 9.39e-19 */
+/* mish' = 0 at z1 = -1.19243121451549521213758834042 */
+#define CACT_MISH_Z1_HI -0x1.31432c0d12d84p+0
+#define CACT_MISH_Z1_LO -0x1.bf319154da210p-55
+#define CACT_MISH_B1_HI 0x1.9a1c155f7b7d1p+2
+#define CACT_MISH_B1_LO 0x1.4479ee534728bp-52
+#define CACT_MISH_B2 0x1.21b0c7fb83ba1p+1 /* 2.2632074335192133918 */
+#define CACT_MISH_B3 0x1.49433e20bcadap+0 /* 1.2861822919773460287 */
+#define CACT_MISH_B4 0x1.1d9a628eeaaafp-1 /* 0.55781848902309673708 */
+#define CACT_MISH_B5 0x1.ab14503f484eap-3 /* 0.20853483861086570315 */
+#define CACT_MISH_B6 0x1.259c961419819p-4 /* 0.071682535404392300202 */
+#define CACT_MISH_B7 0x1.7cd9d5da8cd96p-6 /* 0.023245295373454398865 */
+#define CACT_MISH_B8 0x1.d3c3cb259a92ap-8 /* 0.0071375246967398199846 */
+#define CACT_MISH_B9 0x1.0eee542d5e558p-9 /* 0.0020670392756840066851 */
+#define CACT_MISH_B10 0x1.26c67ab1023f3p-11 /* 0.00056223928379594972689 */
+#define CACT_MISH_B11 0x1.2c808d435f993p-13 /* 0.00014329059386493075324 */
+#define CACT_MISH_B12 0x1.1ed45153f0af0p-15 /* 0.000034192724939005146524 */
+#define CACT_MISH_B13 0x1.007ad79d49e48p-17 /* 7.6436952505940826802e-6 */
+#define CACT_MISH_B14 0x1.ae4a88f25d1a7p-20 /* 1.6029594545860358328e-6 */
+#define CACT_MISH_B15 0x1.533fcc37492b0p-22 /* 3.1595044754283497912e-7 */
+#define CACT_MISH_B16 0x1.f7e7226d20ebcp-25 /* 5.8662014670367284281e-8 */
+/* degree 16, |d| <= 0.25: relative truncation 7.54e-19 */
+/* z - tanh z = z^3 g(z^2) on |z| <= 1 */
+#define CACT_TANHSHRINK_G0 0x1.5555555555555p-2 /* 0.33333333333333333293 */
+#define CACT_TANHSHRINK_G1 -0x1.1111111111109p-3 /* -0.13333333333333310033 */
+#define CACT_TANHSHRINK_G2 0x1.ba1ba1ba1ad79p-5 /* 0.053968253968231520922 */
+#define CACT_TANHSHRINK_G3 -0x1.664f488284a62p-6 /* -0.021869488535296695118 */
+#define CACT_TANHSHRINK_G4 0x1.226e3554e44b7p-7 /* 0.0088632355125660536388 */
+#define CACT_TANHSHRINK_G5 -0x1.d6d3cf0c9f4f0p-9 /* -0.0035921278234228788593 */
+#define CACT_TANHSHRINK_G6 0x1.7da3468275600p-10 /* 0.0014558326516768137606 */
+#define CACT_TANHSHRINK_G7 -0x1.3556d1497c973p-11 /* -0.00059001756852543192499 */
+#define CACT_TANHSHRINK_G8 0x1.f567a08729e42p-13 /* 0.00023908843670493631334 */
+#define CACT_TANHSHRINK_G9 -0x1.95f8917d9e05ap-14 /* -0.00009679102182669329654 */
+#define CACT_TANHSHRINK_G10 0x1.4716206d34c37p-15 /* 0.000038991741215043213524 */
+#define CACT_TANHSHRINK_G11 -0x1.02a4681561bf1p-16 /* -0.000015416277241022492045 */
+#define CACT_TANHSHRINK_G12 0x1.83b86bf37b691p-18 /* 5.7774841368659153814e-6 */
+#define CACT_TANHSHRINK_G13 -0x1.01ed0537aafe1p-19 /* -1.9216974143833893922e-6 */
+#define CACT_TANHSHRINK_G14 0x1.1306c68e489eap-21 /* 5.1227671507932616433e-7 */
+#define CACT_TANHSHRINK_G15 -0x1.922fdbe58a872p-24 /* -9.3641446229657592707e-8 */
+#define CACT_TANHSHRINK_G16 0x1.255e7760dc76dp-27 /* 8.5381619012121565366e-9 */
+/* degree 16 in w = z^2 on [0, 1]: relative error 1.02e-16 (coefficients rounded to double) */
+
+/* ----------------------------------------------------------- log1p(u) */
+/*
+ * log1p(u) for u in [0, 1] (NaN propagates).  v = 1 + u is rounded, and
+ * c = u - (v - 1) is its exact rounding error, so 1 + u = v (1 + c/v) and
+ * log1p(u) = log(v) + c/v (the next term, (c/v)^2/2, is below 2^-107).
+ * log(v) = k ln2 + log1p(f) with m = v / 2^k in [sqrt(2)/2, sqrt(2)] (k = 0 or
+ * 1) and f = m - 1 exact.  With s = f/(2+f), log1p(f) = 2 atanh(s) = 2s + s R(s^2),
+ * R(x) = sum_{j>=1} 2 x^j/(2j+1), and, since 2s = f - s f and s f = hfsq (1 - s)
+ * with hfsq = f^2/2, log1p(f) = f - (hfsq - s (hfsq + R)): the large term f is
+ * exact and the rest is a small correction.  |s| <= 0.1716, s^2 <= 0.0295: the
+ * Taylor series of R to x^10 (float: x^5) truncates below 2^-60 (2^-30)
+ * relative.  u below 2^-53 gives f = 0 and the result c/v = u.
+ */
+CACT_INLINE double cact_log1p_01_f64(double u)
+{
+    const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+    double v = 1.0 + u;
+    double c = u - (v - 1.0);
+    int big = v > 0x1.6a09e667f3bcdp0;
+    double k = big ? 1.0 : 0.0;
+    double f = (big ? 0.5 * v : v) - 1.0;
+    double s = f / (2.0 + f);
+    double x = s * s;
+    double hfsq = 0.5 * f * f;
+    double r = 2.0 / 21.0;
+    r = r * x + 2.0 / 19.0;
+    r = r * x + 2.0 / 17.0;
+    r = r * x + 2.0 / 15.0;
+    r = r * x + 2.0 / 13.0;
+    r = r * x + 2.0 / 11.0;
+    r = r * x + 2.0 / 9.0;
+    r = r * x + 2.0 / 7.0;
+    r = r * x + 2.0 / 5.0;
+    r = r * x + 2.0 / 3.0;
+    r *= x;
+    return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
+}
+
+CACT_INLINE float cact_log1p_01_f32(float u)
+{
+    const float ln2_hi = 0x1.62e3p-1f, ln2_lo = 0x1.2fefa2p-17f;
+    float v = 1.0f + u;
+    float c = u - (v - 1.0f);
+    int big = v > 0x1.6a09e6p0f;
+    float k = big ? 1.0f : 0.0f;
+    float f = (big ? 0.5f * v : v) - 1.0f;
+    float s = f / (2.0f + f);
+    float x = s * s;
+    float hfsq = 0.5f * f * f;
+    float r = 2.0f / 11.0f;
+    r = r * x + 2.0f / 9.0f;
+    r = r * x + 2.0f / 7.0f;
+    r = r * x + 2.0f / 5.0f;
+    r = r * x + 2.0f / 3.0f;
+    r *= x;
+    return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
+}
+
+/* ------------------------------------------------------------- helpers */
+/*
+ * hi + *lo = a b exactly (|a|, |b| < 2^995; otherwise *lo is 0).  fma where
+ * the target has it, else Dekker's splitting (only then, so no contraction
+ * can reach it).
+ */
+CACT_INLINE double cact_two_prod(double a, double b, double *lo)
+{
+    double p = a * b, l;
+#if defined(__FP_FAST_FMA)
+    l = fma(a, b, -p);
+#else
+    const double split = 0x1p27 + 1.0;
+    double ac = fabs(a) < 0x1p995 ? a : 0.0, bc = fabs(b) < 0x1p995 ? b : 0.0;
+    double pc = ac * bc;
+    double ta = split * ac, ah = ta - (ta - ac), al = ac - ah;
+    double tb = split * bc, bh = tb - (tb - bc), bl = bc - bh;
+    l = ((ah * bh - pc) + ah * bl + al * bh) + al * bl;
+#endif
+    *lo = fabs(p) < 0x1p1000 ? l : 0.0;
+    return p;
+}
+
+/*
+ * exp(x) 2^64 for x <= 0 (x below -752 is taken as -752, NaN propagates; the
+ * callers pass -|z|, so there is no upper clamp), and
+ * exp(x) in *e_out, rounded once.  The exp part of cact_expm1_neg with the
+ * factor 2^64 kept: 2^(k+64) is a normal number down to x = -752, so products
+ * like z exp(z), which stay normal while exp(z) is already subnormal
+ * (z in [-752, -708]), are formed from the unrounded exp and scaled by 2^-64 once
+ * at the end.  Same reduction and polynomial (Taylor of degree 13 for expm1 on
+ * |r| <= ln2/2, within 1 ULP).
+ */
+CACT_INLINE double cact_exp_neg_x64(double x, double *e_out)
+{
+    const double shift = 0x1.8p52;
+    double kd, k, r, q, p, es;
+    x = x < -752.0 ? -752.0 : x;
+    kd = x * 0x1.71547652b82fep0 + shift;
+    k = kd - shift;
+    r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
+    q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    p = r + (r * r) * q;
+    es = (1.0 + p) * cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023 + 64) << 52);
+    *e_out = es * 0x1p-64;
+    return es;
+}
+
+/* ------------------------------------------------------------- softplus */
+/*
+ * softplus(z) = log(1 + exp(beta z)) / beta.  With t = beta z = hi + lo (exact
+ * product) and e = exp(-|hi|):
+ *   softplus(hi) = max(hi, 0) + log1p(e)       (no cancellation anywhere)
+ *   softplus(t)  = softplus(hi) + sigmoid(hi) lo
+ *   sigmoid(t)   = sigmoid(hi) + sigmoid'(hi) lo,  sigmoid(hi) = (hi >= 0 ? 1 : e)/(1 + e)
+ * and the result is softplus(t)/beta (one division), the derivative sigmoid(t).
+ * Carrying lo matters in the left tail, where softplus(t) ~ exp(t) and the
+ * rounding of beta z would otherwise be multiplied by |t| (it is 0 for beta = 1).
+ *
+ * PyTorch returns z where beta z > threshold (and takes the derivative as 1
+ * there).  At threshold 20 that is wrong in float64 by up to 2e-9 relative, so
+ * the cut is applied only where it is exact: for beta z > 36 the exact value
+ * z + log1p(exp(-beta z))/beta is within exp(-36)/36 < 2^-54 relative of z, less
+ * than half an ulp in either dtype, so z is the rounded exact value; below 36 the
+ * formula above is used.  Hence `threshold` changes no result and is accepted
+ * for the PyTorch signature only.  The derivative is the exact derivative of
+ * this function, sigmoid(beta z), everywhere (it rounds to 1 for beta z > 37.5,
+ * not at the threshold).  beta z overflowing to +inf gives z (and 1).
+ * For beta z < -40, softplus(t) = exp(t) (1 + O(exp(t))) is formed from exp(hi) 2^64
+ * (cact_exp_neg_x64) and divided by beta before the scaling back, so a subnormal
+ * result is rounded once whatever beta.
+ */
+CACT_INLINE double cact_softplus_core_f64(double z, double beta, double *sig)
+{
+    double lo, hi = cact_two_prod(beta, z, &lo);
+    double h = hi > 64.0 ? 64.0 : hi;    /* the cut covers hi > 36; NaN stays */
+    double e, es, l, s, sd, sp, tail;
+    lo = hi > 40.0 ? 0.0 : lo;           /* lo is used for -800 < hi <= 40 only */
+    lo = hi < -800.0 ? 0.0 : lo;
+    es = cact_exp_neg_x64(-fabs(h), &e);
+    l = cact_log1p_01_f64(e);
+    s = (h >= 0.0 ? 1.0 : e) / (1.0 + e);
+    sd = e / (1.0 + e * (2.0 + e));
+    *sig = h < -40.0 ? (es + es * lo) * 0x1p-64 : s + sd * lo;
+    sp = (h > 0.0 ? h : 0.0) + (l + s * lo);
+    /* left tail: softplus(t) = exp(t) to 2^-58, divided by beta before the
+       2^-64 so that a subnormal result is rounded once */
+    tail = ((es + es * lo) / beta) * 0x1p-64;
+    return hi > 36.0 ? z : (h < -40.0 ? tail : sp / beta);
+}
+CACT_INLINE double cact_softplus_f64(double z, double beta, double threshold)
+{
+    double s;
+    (void)threshold;
+    return cact_softplus_core_f64(z, beta, &s);
+}
+CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double threshold)
+{
+    double s;
+    (void)threshold;
+    cact_softplus_core_f64(z, beta, &s);
+    return s;
+}
+CACT_INLINE double cact_softplus_fwd_deriv_f64(double z, double *d, double beta, double threshold)
+{
+    (void)threshold;
+    return cact_softplus_core_f64(z, beta, d);
+}
+
+/* ---------------------------------------------------------- log_sigmoid */
+/*
+ * log_sigmoid(z) = -softplus(-z) = min(z, 0) - log1p(e), e = exp(-|z|): both
+ * terms have the same sign.  Derivative sigmoid(-z) = (z >= 0 ? e : 1)/(1 + e),
+ * accurate in both tails.
+ */
+CACT_INLINE double cact_log_sigmoid_fwd_deriv_f64(double z, double *d)
+{
+    double e;
+    cact_expm1_neg(-fabs(z), &e);
+    *d = (z >= 0.0 ? e : 1.0) / (1.0 + e);
+    return (z < 0.0 ? z : 0.0) - cact_log1p_01_f64(e);
+}
+CACT_INLINE double cact_log_sigmoid_f64(double z)
+{
+    double e;
+    cact_expm1_neg(-fabs(z), &e);
+    return (z < 0.0 ? z : 0.0) - cact_log1p_01_f64(e);
+}
+CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
+{
+    double e;
+    cact_expm1_neg(-fabs(z), &e);
+    return (z >= 0.0 ? e : 1.0) / (1.0 + e);
+}
+
+/* ----------------------------------------------------------------- silu */
+/*
+ * silu(z) = z sigmoid(z); with e = exp(-|z|):
+ *   z >= 0:  silu = z/(1 + e),    silu' = (1 + e (1 + z)) / (1 + e (2 + e))
+ *   z <  0:  silu = z e/(1 + e),  silu' = e f / (1 + e (2 + e)),  f = 1 + z + e
+ * f vanishes at z0 = -1.27846... (silu' = 0).  f = (1 + z) + e (1 + z exact for
+ * z in [-2, -0.5]) is accurate where |z - z0| > 0.6; nearer, f is its Taylor
+ * polynomial about z0: with d = z - z0 = dh + dl (dh = z - z0_hi exact, dl = -z0_lo),
+ * f = a1 d + d^2 (a2 + a3 d + ...), a1 = -z0 (double-double), a_k = e^z0/k!.
+ */
+CACT_INLINE double cact_silu_f_near_root(double dh)
+{
+    /* dh = z - z0_hi, exact, |dh| < 0.6 */
+    double dl = -CACT_SILU_Z0_LO, p;
+    p = CACT_SILU_A16;
+    p = p * dh + CACT_SILU_A15;
+    p = p * dh + CACT_SILU_A14;
+    p = p * dh + CACT_SILU_A13;
+    p = p * dh + CACT_SILU_A12;
+    p = p * dh + CACT_SILU_A11;
+    p = p * dh + CACT_SILU_A10;
+    p = p * dh + CACT_SILU_A9;
+    p = p * dh + CACT_SILU_A8;
+    p = p * dh + CACT_SILU_A7;
+    p = p * dh + CACT_SILU_A6;
+    p = p * dh + CACT_SILU_A5;
+    p = p * dh + CACT_SILU_A4;
+    p = p * dh + CACT_SILU_A3;
+    p = p * dh + CACT_SILU_A2;
+    return dh * CACT_SILU_A1_HI + (dl * CACT_SILU_A1_HI + dh * (CACT_SILU_A1_LO + dh * p));
+}
+CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
+{
+    double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
+    double dh = zc - CACT_SILU_Z0_HI;
+    int near = fabs(dh) < 0.6;
+    /* the polynomial on |dh| < 0.6 only (the same condition selects it) */
+    double ft = cact_silu_f_near_root(near ? dh : 0.0), fd = (1.0 + zc) + e;
+    double f = near ? ft : fd;
+    double den = 1.0 + e * (2.0 + e);
+    /* one division for both signs (a select of two divisions defeats the
+       if-conversion): z < 0 works on the 2^64-scaled e */
+    double num = z >= 0.0 ? 1.0 + e * (1.0 + zc) : es * f;
+    return (num / den) * (z >= 0.0 ? 1.0 : 0x1p-64);
+}
+CACT_INLINE double cact_silu_e(double z, double e, double es)
+{
+    double zc = z < -800.0 ? -800.0 : z;
+    return ((z >= 0.0 ? zc : zc * es) / (1.0 + e)) * (z >= 0.0 ? 1.0 : 0x1p-64);
+}
+CACT_INLINE double cact_silu_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_silu_e(z, e, es);
+}
+CACT_INLINE double cact_silu_derivative_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_silu_deriv_e(z, e, es);
+}
+CACT_INLINE double cact_silu_fwd_deriv_f64(double z, double *d)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    *d = cact_silu_deriv_e(z, e, es);
+    return cact_silu_e(z, e, es);
+}
+
+/* ----------------------------------------------------------------- mish */
+/*
+ * mish(z) = z tanh(softplus(z)), e = exp(-|z|).  tanh(log(1 + x)) =
+ * x(x + 2)/(x(x + 2) + 2) for x = exp(z), so:
+ *   z <= 0:  n = e(e + 2), M = n + 2:  T = n/M
+ *            mish' = T + z sigmoid(z)(1 - T^2) = e B / M^2,
+ *            B = 4(1 + z) + e(6 + 4z + e(4 + e))
+ *   z >  0:  (times exp(-2z)) T = (1 + 2e)/D, D = 1 + 2e(1 + e),
+ *            mish' = ((1 + 2e) D + 4 z e^2 (1 + e)) / D^2   (all terms positive)
+ * B vanishes at z1 = -1.19243... (mish' = 0); for |z - z1| < 0.25 B is its
+ * Taylor polynomial about z1 (b1 double-double, d = z - z1 as for silu).
+ */
+CACT_INLINE double cact_mish_b_near_root(double dh)
+{
+    /* dh = z - z1_hi, exact, |dh| < 0.25 */
+    double dl = -CACT_MISH_Z1_LO, p;
+    p = CACT_MISH_B16;
+    p = p * dh + CACT_MISH_B15;
+    p = p * dh + CACT_MISH_B14;
+    p = p * dh + CACT_MISH_B13;
+    p = p * dh + CACT_MISH_B12;
+    p = p * dh + CACT_MISH_B11;
+    p = p * dh + CACT_MISH_B10;
+    p = p * dh + CACT_MISH_B9;
+    p = p * dh + CACT_MISH_B8;
+    p = p * dh + CACT_MISH_B7;
+    p = p * dh + CACT_MISH_B6;
+    p = p * dh + CACT_MISH_B5;
+    p = p * dh + CACT_MISH_B4;
+    p = p * dh + CACT_MISH_B3;
+    p = p * dh + CACT_MISH_B2;
+    return dh * CACT_MISH_B1_HI + (dl * CACT_MISH_B1_HI + dh * (CACT_MISH_B1_LO + dh * p));
+}
+CACT_INLINE double cact_mish_y(double z, double e, double es)
+{
+    /* z <= 0: z e (e + 2)/M, formed from e 2^64; z > 0: z (1 + 2e)/D */
+    double zc = z < -800.0 ? -800.0 : z;
+    double num = z > 0.0 ? 1.0 + 2.0 * e : es * (e + 2.0);
+    double den = z > 0.0 ? 1.0 + 2.0 * e * (1.0 + e) : e * (e + 2.0) + 2.0;
+    return (zc * (num / den)) * (z > 0.0 ? 1.0 : 0x1p-64);
+}
+CACT_INLINE double cact_mish_d(double z, double e, double es)
+{
+    double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
+    /* z <= 0 */
+    double m = e * (e + 2.0) + 2.0;
+    double dh = zc - CACT_MISH_Z1_HI;
+    int near = fabs(dh) < 0.25;
+    double bt = cact_mish_b_near_root(near ? dh : 0.0);
+    double bd = 4.0 * (1.0 + zc) + e * ((6.0 + 4.0 * zc) + e * (4.0 + e));
+    double nneg = es * (near ? bt : bd);
+    /* z > 0 */
+    double tn = 1.0 + 2.0 * e, dd = 1.0 + 2.0 * e * (1.0 + e);
+    double npos = tn * dd + 4.0 * zc * (e * e) * (1.0 + e);
+    double den = z > 0.0 ? dd : m;
+    return ((z > 0.0 ? npos : nneg) / (den * den)) * (z > 0.0 ? 1.0 : 0x1p-64);
+}
+CACT_INLINE double cact_mish_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_mish_y(z, e, es);
+}
+CACT_INLINE double cact_mish_derivative_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_mish_d(z, e, es);
+}
+CACT_INLINE double cact_mish_fwd_deriv_f64(double z, double *d)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    *d = cact_mish_d(z, e, es);
+    return cact_mish_y(z, e, es);
+}
+
+/* ------------------------------------------------------------- softsign */
+/*
+ * softsign(z) = z/(1 + |z|), softsign' = 1/(1 + |z|)^2.  1 + |z| = p + c exactly
+ * (TwoSum), and the correction c/p is applied to first order:
+ * z/(p + c) = (z/p)(1 - c/p), 1/(p + c)^2 = (1/p^2)(1 - 2c/p).  Beyond |z| = 2^60
+ * the value is +-1; beyond 2^500 the derivative is (1/|z|)^2 (p^2 would overflow).
+ */
+CACT_INLINE double cact_softsign_sum(double a, double *c)
+{
+    double p = 1.0 + a, bb = p - 1.0;
+    *c = (1.0 - (p - bb)) + (a - bb);
+    return p;
+}
+CACT_INLINE double cact_softsign_f64(double z)
+{
+    double c, zc = z > 0x1p60 ? 0x1p60 : (z < -0x1p60 ? -0x1p60 : z);
+    double p = cact_softsign_sum(fabs(zc), &c), q = zc / p;
+    return q - q * (c / p);
+}
+CACT_INLINE double cact_softsign_derivative_f64(double z)
+{
+    double a = fabs(z), ac = a < 0x1p500 ? a : 0x1p500, c;
+    double p = cact_softsign_sum(ac, &c), q = 1.0 / (p * p), r = 1.0 / a;
+    return a < 0x1p500 ? q - 2.0 * q * (c / p) : r * r;
+}
+CACT_INLINE double cact_softsign_fwd_deriv_f64(double z, double *d)
+{
+    *d = cact_softsign_derivative_f64(z);
+    return cact_softsign_f64(z);
+}
+
+/* ----------------------------------------------------------- tanhshrink */
+/*
+ * tanhshrink(z) = z - tanh z.
+ *   |z| <= 1: z^3 g(z^2), g a degree-16 polynomial (Chebyshev fit on [0, 1],
+ *             relative error 1e-16): the subtraction cancels here;
+ *   |z| >  1: sign(z) ((a - 1) + 2e/(1 + e)), a = |z|, e = exp(-2a), using
+ *             1 - tanh a = 2e/(1 + e); a - 1 is exact for a <= 2, both terms
+ *             are positive.
+ * Derivative tanh(z)^2: (a - a^3 g)^2 for a <= 1, else
+ * (1 - e(2 - e))/(1 + e(2 + e)) = ((1 - e)/(1 + e))^2.
+ */
+CACT_INLINE double cact_tanhshrink_poly(double z)
+{
+    /* z^3 g(z^2) for |z| <= 1 (z clamped there) */
+    double zc = z > 1.0 ? 1.0 : (z < -1.0 ? -1.0 : z), w = zc * zc, g;
+    g = CACT_TANHSHRINK_G16;
+    g = g * w + CACT_TANHSHRINK_G15;
+    g = g * w + CACT_TANHSHRINK_G14;
+    g = g * w + CACT_TANHSHRINK_G13;
+    g = g * w + CACT_TANHSHRINK_G12;
+    g = g * w + CACT_TANHSHRINK_G11;
+    g = g * w + CACT_TANHSHRINK_G10;
+    g = g * w + CACT_TANHSHRINK_G9;
+    g = g * w + CACT_TANHSHRINK_G8;
+    g = g * w + CACT_TANHSHRINK_G7;
+    g = g * w + CACT_TANHSHRINK_G6;
+    g = g * w + CACT_TANHSHRINK_G5;
+    g = g * w + CACT_TANHSHRINK_G4;
+    g = g * w + CACT_TANHSHRINK_G3;
+    g = g * w + CACT_TANHSHRINK_G2;
+    g = g * w + CACT_TANHSHRINK_G1;
+    g = g * w + CACT_TANHSHRINK_G0;
+    return (zc * w) * g;
+}
+CACT_INLINE double cact_tanhshrink_fwd_deriv_f64(double z, double *d)
+{
+    double a = fabs(z), e, r = cact_tanhshrink_poly(a), t = a - r;
+    cact_expm1_neg(-2.0 * a, &e);
+    *d = a <= 1.0 ? t * t : (1.0 - e * (2.0 - e)) / (1.0 + e * (2.0 + e));
+    return copysign(a <= 1.0 ? r : (a - 1.0) + 2.0 * e / (1.0 + e), z);
+}
+CACT_INLINE double cact_tanhshrink_f64(double z)
+{
+    double a = fabs(z), e, r = cact_tanhshrink_poly(a);
+    cact_expm1_neg(-2.0 * a, &e);
+    return copysign(a <= 1.0 ? r : (a - 1.0) + 2.0 * e / (1.0 + e), z);
+}
+CACT_INLINE double cact_tanhshrink_derivative_f64(double z)
+{
+    double d;
+    cact_tanhshrink_fwd_deriv_f64(z, &d);
+    return d;
+}
+
+/* -------------------------------------------------------------- float32 */
+/*
+ * float32: the float64 function on the exact double of z, rounded once.
+ */
+#define CACT_FAMILY_F32(NAME)                                                  \
+CACT_INLINE float cact_##NAME##_f32(float z)                                   \
+{                                                                              \
+    return (float)cact_##NAME##_f64((double)z);                                \
+}                                                                              \
+CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
+{                                                                              \
+    return (float)cact_##NAME##_derivative_f64((double)z);                     \
+}                                                                              \
+CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
+{                                                                              \
+    double dd, y = cact_##NAME##_fwd_deriv_f64((double)z, &dd);                \
+    *d = (float)dd;                                                            \
+    return (float)y;                                                           \
+}
+CACT_FAMILY_F32(log_sigmoid)
+CACT_FAMILY_F32(silu)
+CACT_FAMILY_F32(mish)
+CACT_FAMILY_F32(softsign)
+CACT_FAMILY_F32(tanhshrink)
+
+CACT_INLINE float cact_softplus_f32(float z, double beta, double threshold)
+{
+    return (float)cact_softplus_f64((double)z, beta, threshold);
+}
+CACT_INLINE float cact_softplus_derivative_f32(float z, double beta, double threshold)
+{
+    return (float)cact_softplus_derivative_f64((double)z, beta, threshold);
+}
+CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, double threshold)
+{
+    double dd, y = cact_softplus_fwd_deriv_f64((double)z, &dd, beta, threshold);
+    *d = (float)dd;
+    return (float)y;
+}
+
+#endif /* CACT_FAMILY_EXP_H */
