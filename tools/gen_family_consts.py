@@ -4,9 +4,9 @@ Usage: python tools/gen_family_consts.py
 
 - the zero z0 of silu'(z) (1 + z + e^z = 0) as a double-double, and the Taylor
   coefficients of f(z) = 1 + z + e^z about z0;
-- the zero z1 of mish'(z) as a double-double, and the Taylor coefficients of
-  B(z) = 4(1 + z) + e^z (6 + 4z + e^z (4 + e^z)) about z1 (mish'(z) is
-  e^z B(z) / (e^z (e^z + 2) + 2)^2 for z <= 0);
+- the zero z1 of mish'(z) as a double-double, and a polynomial q with
+  mish'(z1 + d) = d q(d) for d in [-0.25, 1.2] (z in [-1.44, 0.0076]), where
+  the closed form cancels (Chebyshev fit, q(0) as a double-double);
 - the polynomial g(w), w = z^2, with z - tanh z = z^3 g(w) on |z| <= 1
   (Chebyshev fit, checked in relative error with the coefficients rounded to
   double).
@@ -67,34 +67,37 @@ def silu_root(radius=0.6, degree=16):
           f"{mp.nstr(taylor_rel_error(f, z0, coeffs, radius), 3)} */")
 
 
-def mish_root(radius=0.25, degree=None):
-    def B(z):
-        e = mp.exp(z)
-        return 4 * (1 + z) + e * (6 + 4 * z + e * (4 + e))
-
+def mish_root(lo=-0.25, hi=1.2, degree=20):
+    """mish'(z1 + d) = d q(d) on [lo, hi], q a Chebyshev fit, q(0) as a double-double."""
     def mish_d(z):
         sp = mp.log1p(mp.exp(z))
         return mp.tanh(sp) + z * mp.sech(sp) ** 2 / (1 + mp.exp(-z))
 
-    z1 = mp.findroot(B, -1.19)
+    z1 = mp.findroot(lambda z: 4 * (1 + z) + mp.exp(z) * (6 + 4 * z + mp.exp(z) * (4 + mp.exp(z))),
+                     -1.19)
     assert abs(mish_d(z1)) < mp.mpf(2) ** -250
-    taylor = mp.taylor(B, z1, 40)
-    if degree is None:
-        for degree in range(4, 40):
-            err = taylor_rel_error(B, z1, taylor[: degree + 1], radius, n=100)
-            if err < mp.mpf(2) ** -57:
-                break
-    coeffs = taylor[: degree + 1]
-    hi, lo = dd(z1)
-    b1h, b1l = dd(coeffs[1])
-    print(f"/* mish' = 0 at z1 = {mp.nstr(z1, 30)} */")
-    print(f"#define CACT_MISH_Z1_HI {hi.hex()}")
-    print(f"#define CACT_MISH_Z1_LO {lo.hex()}")
-    print(f"#define CACT_MISH_B1_HI {b1h.hex()}")
-    print(f"#define CACT_MISH_B1_LO {b1l.hex()}")
-    emit_poly("CACT_MISH_B", coeffs[2:], 2)
-    print(f"/* degree {degree}, |d| <= {radius}: relative truncation "
-          f"{mp.nstr(taylor_rel_error(B, z1, coeffs, radius), 3)} */")
+    slope = mp.diff(mish_d, z1)
+
+    def q(d):
+        return slope if d == 0 else mish_d(z1 + d) / d
+
+    coeffs, _ = mp.chebyfit(q, [lo, hi], degree + 1, error=True)
+    coeffs = coeffs[::-1]  # lowest first
+    c0h, c0l = dd(coeffs[0])
+    hi_, lo_ = dd(z1)
+    worst = mp.mpf(0)
+    for i in range(801):
+        d = lo + (hi - lo) * mp.mpf(i) / 800
+        p = c0h + mp.mpf(c0l) + mp.fsum(mp.mpf(float(c)) * d ** k for k, c in enumerate(coeffs) if k)
+        worst = max(worst, abs(p / q(d) - 1))
+    print(f"/* mish' = 0 at z1 = {mp.nstr(z1, 30)}; mish'(z1 + d) = d q(d) on [{lo}, {hi}] */")
+    print(f"#define CACT_MISH_Z1_HI {hi_.hex()}")
+    print(f"#define CACT_MISH_Z1_LO {lo_.hex()}")
+    print(f"#define CACT_MISH_Q0_HI {c0h.hex()}")
+    print(f"#define CACT_MISH_Q0_LO {c0l.hex()}")
+    emit_poly("CACT_MISH_Q", coeffs[1:], 1)
+    print(f"/* degree {degree} (Chebyshev fit): relative error {mp.nstr(worst, 3)} "
+          f"(q0 double-double, the others rounded to double) */")
 
 
 def tanhshrink_poly(degree=16):
