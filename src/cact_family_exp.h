@@ -30,53 +30,64 @@
 #include "cact_math.h"
 
 /* ------------------------------------------------------------ constants */
-/* silu' = 0 at z0 = -1.27846454276107379510935873902 */
-#define CACT_SILU_Z0_HI -0x1.474973c84120bp+0
-#define CACT_SILU_Z0_LO -0x1.f8d74bc9ac154p-54
-#define CACT_SILU_A1_HI 0x1.474973c84120bp+0
-#define CACT_SILU_A1_LO 0x1.f8d74bc9ac154p-54
-#define CACT_SILU_A2 0x1.1d25cf210482ep-3 /* 0.13923227138053689755 */
-#define CACT_SILU_A3 0x1.7c3269815b593p-5 /* 0.046410757126845632518 */
-#define CACT_SILU_A4 0x1.7c3269815b593p-7 /* 0.01160268928171140813 */
-#define CACT_SILU_A5 0x1.302854677c475p-9 /* 0.0023205378563422816259 */
-#define CACT_SILU_A6 0x1.958b1b34a5b47p-12 /* 0.00038675630939038027099 */
-#define CACT_SILU_A7 0x1.cf7a683c2b176p-15 /* 0.000055250901341482895855 */
-#define CACT_SILU_A8 0x1.cf7a683c2b176p-18 /* 6.9063626676853619819e-6 */
-#define CACT_SILU_A9 0x1.9bfb0751ed6a2p-21 /* 7.6737362974281799799e-7 */
-#define CACT_SILU_A10 0x1.49959f74bdee8p-24 /* 7.6737362974281799799e-8 */
-#define CACT_SILU_A11 0x1.df654506e5b80p-28 /* 6.9761239067528908908e-9 */
-#define CACT_SILU_A12 0x1.3f98d8af43d00p-31 /* 5.813436588960742409e-10 */
-#define CACT_SILU_A13 0x1.8959a83a2c13bp-35 /* 4.4718742992005710838e-11 */
-#define CACT_SILU_A14 0x1.c18b09670dcd5p-39 /* 3.194195928000407917e-12 */
-#define CACT_SILU_A15 0x1.df833d3ab9639p-43 /* 2.1294639520002719447e-13 */
-#define CACT_SILU_A16 0x1.df833d3ab9639p-47 /* 1.3309149700001699654e-14 */
-/* degree 16, |d| <= 0.6: relative truncation 9.39e-19 */
-/* mish' = 0 at z1 = -1.19243121451549521213758834042; mish'(z1 + d) = d q(d) on [-0.25, 1.2] */
-#define CACT_MISH_Z1_HI -0x1.31432c0d12d84p+0
-#define CACT_MISH_Z1_LO -0x1.bf319154da210p-55
+/* SILU: zero at -1.27846454276107379510935873902; g'(root + d) = d q(d) on [-0.6, 1.28], q in t = d - 0.0 */
+#define CACT_SILU_ROOT_HI -0x1.474973c84120bp+0
+#define CACT_SILU_ROOT_LO -0x1.f8d74bc9ac154p-54
+#define CACT_SILU_MID 0x0.0p+0
+#define CACT_SILU_Q0_HI 0x1.be1410460527fp-3
+#define CACT_SILU_Q0_LO -0x1.198877b64070fp-58
+#define CACT_SILU_Q1 0x1.2c563458cc0adp-3 /* 0.1466487969969469034 */
+#define CACT_SILU_Q2 0x1.353eb573ca447p-6 /* 0.018874814223782257991 */
+#define CACT_SILU_Q3 -0x1.f2d0e32bc2a5bp-7 /* -0.01522265522318837712 */
+#define CACT_SILU_Q4 -0x1.b0f82c498ee18p-8 /* -0.006606589138353345527 */
+#define CACT_SILU_Q5 0x1.098e92b947648p-13 /* 0.00012662741009077301161 */
+#define CACT_SILU_Q6 0x1.a2a7caf037b1ep-11 /* 0.0007985218817586380515 */
+#define CACT_SILU_Q7 0x1.8574d1337c050p-13 /* 0.00018570724351674388401 */
+#define CACT_SILU_Q8 -0x1.57238d3d19cc7p-15 /* -0.000040905341372626764212 */
+#define CACT_SILU_Q9 -0x1.f2d8974b211b8p-16 /* -0.000029733542117786719076 */
+#define CACT_SILU_Q10 -0x1.8af44c0323ca1p-19 /* -2.9426387314134505257e-6 */
+#define CACT_SILU_Q11 0x1.3ae1206fb0b45p-19 /* 2.3460343568660895339e-6 */
+#define CACT_SILU_Q12 0x1.cdb4d21b433b9p-21 /* 8.5999505775176427962e-7 */
+#define CACT_SILU_Q13 -0x1.06684dc0611c7p-25 /* -3.054824615752558066e-8 */
+#define CACT_SILU_Q14 -0x1.8e2f2cc277668p-24 /* -9.2709501443388848545e-8 */
+#define CACT_SILU_Q15 -0x1.4259ff097ebfbp-26 /* -1.8763329589690765823e-8 */
+#define CACT_SILU_Q16 0x1.3ca7dba64aa26p-28 /* 4.6079468351170783051e-9 */
+#define CACT_SILU_Q17 0x1.7b30f82356b11p-29 /* 2.758979726684880501e-9 */
+#define CACT_SILU_Q18 0x1.9c40e6b6056dep-32 /* 3.7494239256447488883e-10 */
+#define CACT_SILU_Q19 -0x1.9dbbaddfbae8fp-33 /* -1.8814404113793988254e-10 */
+#define CACT_SILU_Q20 -0x1.b9aa71a72e993p-33 /* -2.0084635103011773769e-10 */
+#define CACT_SILU_Q21 0x1.693614ba04a30p-34 /* 8.2129930379625137461e-11 */
+#define CACT_SILU_Q22 -0x1.29455f2d871e7p-37 /* -8.4489495165095653413e-12 */
+/* degree 22 (Chebyshev fit): relative error 4.06e-17 (q0 double-double, the others rounded to double) */
+/* MISH: zero at -1.19243121451549521213758834042; g'(root + d) = d q(d) on [-0.5, 1.2], q in t = d - 0.0 */
+#define CACT_MISH_ROOT_HI -0x1.31432c0d12d84p+0
+#define CACT_MISH_ROOT_LO -0x1.bf319154da210p-55
+#define CACT_MISH_MID 0x0.0p+0
 #define CACT_MISH_Q0_HI 0x1.115acb42500bbp-2
-#define CACT_MISH_Q0_LO 0x1.2923d17b47663p-56
-#define CACT_MISH_Q1 0x1.a34a251d8ad7cp-3 /* 0.20473126408010590274 */
-#define CACT_MISH_Q2 0x1.574f121a8688fp-5 /* 0.041907821043609342996 */
-#define CACT_MISH_Q3 -0x1.4c222fe64dec9p-6 /* -0.020271822716692953519 */
-#define CACT_MISH_Q4 -0x1.03369d4ac3f35p-6 /* -0.015821126561660753413 */
-#define CACT_MISH_Q5 -0x1.b87ddfb3f9a13p-9 /* -0.0033606849265084364091 */
-#define CACT_MISH_Q6 0x1.1e5e18376aa77p-10 /* 0.0010924055367051135447 */
-#define CACT_MISH_Q7 0x1.0379915d1bb66p-10 /* 0.00098981809358252830822 */
-#define CACT_MISH_Q8 0x1.0a795ce32add3p-12 /* 0.00025412947997935120125 */
-#define CACT_MISH_Q9 -0x1.5fffd6869f3fap-15 /* -0.00004196159448086734886 */
-#define CACT_MISH_Q10 -0x1.d4568356ae64fp-15 /* -0.000055830233283993121377 */
-#define CACT_MISH_Q11 -0x1.222ac45c72b06p-16 /* -0.000017295304461299577306 */
-#define CACT_MISH_Q12 0x1.fad371fa1ec69p-21 /* 9.4403691198954505001e-7 */
-#define CACT_MISH_Q13 0x1.82ca9cf749d1fp-19 /* 2.8818209291296347771e-6 */
-#define CACT_MISH_Q14 0x1.2e97237f6bc11p-20 /* 1.1272370271477681937e-6 */
-#define CACT_MISH_Q15 -0x1.88fbe881730e7p-28 /* -5.7186700942817017635e-9 */
-#define CACT_MISH_Q16 -0x1.ab4135c83d322p-23 /* -1.9895598613703507091e-7 */
-#define CACT_MISH_Q17 0x1.4df7c75f4377cp-24 /* 7.7757957840145854993e-8 */
-#define CACT_MISH_Q18 -0x1.2d26e5c3bc0f5p-23 /* -1.4023480165255587353e-7 */
-#define CACT_MISH_Q19 0x1.40e4294e9478bp-24 /* 7.4713317513019446656e-8 */
-#define CACT_MISH_Q20 -0x1.956f2952edaebp-27 /* -1.1799688925479776305e-8 */
-/* degree 20 (Chebyshev fit): relative error 3.96e-17 (q0 double-double, the others rounded to double) */
+#define CACT_MISH_Q0_LO 0x1.2dcb6883a976ep-56
+#define CACT_MISH_Q1 0x1.a34a251d8ad78p-3 /* 0.20473126408010577924 */
+#define CACT_MISH_Q2 0x1.574f121a8689bp-5 /* 0.041907821043609428827 */
+#define CACT_MISH_Q3 -0x1.4c222fe64c65fp-6 /* -0.020271822716671268507 */
+#define CACT_MISH_Q4 -0x1.03369d4ac75c1p-6 /* -0.015821126561709201881 */
+#define CACT_MISH_Q5 -0x1.b87ddfb661f2ap-9 /* -0.0033606849276032372785 */
+#define CACT_MISH_Q6 0x1.1e5e184918013p-10 /* 0.001092405540724432391 */
+#define CACT_MISH_Q7 0x1.037991b67e77ap-10 /* 0.00098981811390649751622 */
+#define CACT_MISH_Q8 0x1.0a795467f32c9p-12 /* 0.00025412935655992320716 */
+#define CACT_MISH_Q9 -0x1.5fffe48608680p-15 /* -0.000041961619942532287355 */
+#define CACT_MISH_Q10 -0x1.d4534c2ea379fp-15 /* -0.000055828735971193872276 */
+#define CACT_MISH_Q11 -0x1.2238f155e7f80p-16 /* -0.000017298604994330902276 */
+#define CACT_MISH_Q12 0x1.f94228e9220adp-21 /* 9.4111717631550660134e-7 */
+#define CACT_MISH_Q13 0x1.863dfccf4742dp-19 /* 2.9075305075913440369e-6 */
+#define CACT_MISH_Q14 0x1.218aaa1ea08bbp-20 /* 1.0786267307388033794e-6 */
+#define CACT_MISH_Q15 0x1.94c5cd0e24ddbp-26 /* 2.3560869748751071058e-8 */
+#define CACT_MISH_Q16 -0x1.4a05ed3ea572ap-23 /* -1.5367900548363899355e-7 */
+#define CACT_MISH_Q17 -0x1.71d291f641d1bp-25 /* -4.3053009978318749158e-8 */
+#define CACT_MISH_Q18 -0x1.b07b8d2d77624p-28 /* -6.2934504668994201012e-9 */
+#define CACT_MISH_Q19 -0x1.d5de1cc29e7bep-27 /* -1.367494773429046383e-8 */
+#define CACT_MISH_Q20 0x1.9fa3682b5d9b9p-26 /* 2.4193333709196710483e-8 */
+#define CACT_MISH_Q21 -0x1.20f7bf8554c59p-27 /* -8.4100688727882852057e-9 */
+#define CACT_MISH_Q22 0x1.dd0bac1052896p-31 /* 8.6774088092099208514e-10 */
+/* degree 22 (Chebyshev fit): relative error 1.81e-17 (q0 double-double, the others rounded to double) */
 /* z - tanh z = z^3 g(z^2) on |z| <= 1 */
 #define CACT_TANHSHRINK_G0 0x1.5555555555555p-2 /* 0.33333333333333333293 */
 #define CACT_TANHSHRINK_G1 -0x1.1111111111109p-3 /* -0.13333333333333310033 */
@@ -319,40 +330,52 @@ CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
  * polynomial about z0: with d = z - z0 = dh + dl (dh = z - z0_hi exact, dl = -z0_lo),
  * f = a1 d + d^2 (a2 + a3 d + ...), a1 = -z0 (double-double), a_k = e^z0/k!.
  */
-CACT_INLINE double cact_silu_f_near_root(double dh)
+CACT_INLINE double cact_silu_d_near_root(double dh, double dl)
 {
-    /* dh = z - z0_hi, exact, |dh| < 0.6 */
-    double dl = -CACT_SILU_Z0_LO, p;
-    p = CACT_SILU_A16;
-    p = p * dh + CACT_SILU_A15;
-    p = p * dh + CACT_SILU_A14;
-    p = p * dh + CACT_SILU_A13;
-    p = p * dh + CACT_SILU_A12;
-    p = p * dh + CACT_SILU_A11;
-    p = p * dh + CACT_SILU_A10;
-    p = p * dh + CACT_SILU_A9;
-    p = p * dh + CACT_SILU_A8;
-    p = p * dh + CACT_SILU_A7;
-    p = p * dh + CACT_SILU_A6;
-    p = p * dh + CACT_SILU_A5;
-    p = p * dh + CACT_SILU_A4;
-    p = p * dh + CACT_SILU_A3;
-    p = p * dh + CACT_SILU_A2;
-    return dh * CACT_SILU_A1_HI + (dl * CACT_SILU_A1_HI + dh * (CACT_SILU_A1_LO + dh * p));
+    /* g'(z) = d q(d), d = z - root = dh + dl, for dh in [-0.6, 1.28]; q a polynomial
+       in t = dh - mid (exact), q(mid) as a double-double */
+    double t = dh - CACT_SILU_MID, p;
+    p = CACT_SILU_Q22;
+    p = p * t + CACT_SILU_Q21;
+    p = p * t + CACT_SILU_Q20;
+    p = p * t + CACT_SILU_Q19;
+    p = p * t + CACT_SILU_Q18;
+    p = p * t + CACT_SILU_Q17;
+    p = p * t + CACT_SILU_Q16;
+    p = p * t + CACT_SILU_Q15;
+    p = p * t + CACT_SILU_Q14;
+    p = p * t + CACT_SILU_Q13;
+    p = p * t + CACT_SILU_Q12;
+    p = p * t + CACT_SILU_Q11;
+    p = p * t + CACT_SILU_Q10;
+    p = p * t + CACT_SILU_Q9;
+    p = p * t + CACT_SILU_Q8;
+    p = p * t + CACT_SILU_Q7;
+    p = p * t + CACT_SILU_Q6;
+    p = p * t + CACT_SILU_Q5;
+    p = p * t + CACT_SILU_Q4;
+    p = p * t + CACT_SILU_Q3;
+    p = p * t + CACT_SILU_Q2;
+    p = p * t + CACT_SILU_Q1;
+    p = CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + p * t);
+    return dh * p + dl * p;
 }
 CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
 {
     double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
-    double dh = zc - CACT_SILU_Z0_HI;
-    int near = fabs(dh) < 0.6;
-    /* the polynomial on |dh| < 0.6 only (the same condition selects it) */
-    double ft = cact_silu_f_near_root(near ? dh : 0.0), fd = (1.0 + zc) + e;
-    double f = near ? ft : fd;
+    /* d = z - z0 = dh + dl: Fast2Sum of -z0_hi and z (|z0_hi| >= |z| wherever the
+       difference is inexact) */
+    double dh = zc - CACT_SILU_ROOT_HI;
+    double dl = (zc - (dh + CACT_SILU_ROOT_HI)) - CACT_SILU_ROOT_LO;
+    int near = dh > -0.6 && dh < 1.28;
+    double dn = cact_silu_d_near_root(near ? dh : 0.0, dl);
+    double f = (1.0 + zc) + e;
     double den = 1.0 + e * (2.0 + e);
     /* one division for both signs (a select of two divisions defeats the
        if-conversion): z < 0 works on the 2^64-scaled e */
     double num = z >= 0.0 ? 1.0 + e * (1.0 + zc) : es * f;
-    return (num / den) * (z >= 0.0 ? 1.0 : 0x1p-64);
+    double r = (num / den) * (z >= 0.0 ? 1.0 : 0x1p-64);
+    return near ? dn : r;
 }
 CACT_INLINE double cact_silu_e(double z, double e, double es)
 {
@@ -388,64 +411,69 @@ CACT_INLINE double cact_silu_fwd_deriv_f64(double z, double *d)
  * B vanishes at z1 = -1.19243... (mish' = 0); for |z - z1| < 0.25 B is its
  * Taylor polynomial about z1 (b1 double-double, d = z - z1 as for silu).
  */
-CACT_INLINE double cact_mish_d_near_root(double dh)
+CACT_INLINE double cact_mish_d_near_root(double dh, double dl)
 {
-    /* mish'(z) = d q(d), d = z - z1 = dh + dl (dh = z - z1_hi exact),
-       for dh in [-0.25, 1.2]; q(0) as a double-double */
-    double dl = -CACT_MISH_Z1_LO, p;
-    p = CACT_MISH_Q20;
-    p = p * dh + CACT_MISH_Q19;
-    p = p * dh + CACT_MISH_Q18;
-    p = p * dh + CACT_MISH_Q17;
-    p = p * dh + CACT_MISH_Q16;
-    p = p * dh + CACT_MISH_Q15;
-    p = p * dh + CACT_MISH_Q14;
-    p = p * dh + CACT_MISH_Q13;
-    p = p * dh + CACT_MISH_Q12;
-    p = p * dh + CACT_MISH_Q11;
-    p = p * dh + CACT_MISH_Q10;
-    p = p * dh + CACT_MISH_Q9;
-    p = p * dh + CACT_MISH_Q8;
-    p = p * dh + CACT_MISH_Q7;
-    p = p * dh + CACT_MISH_Q6;
-    p = p * dh + CACT_MISH_Q5;
-    p = p * dh + CACT_MISH_Q4;
-    p = p * dh + CACT_MISH_Q3;
-    p = p * dh + CACT_MISH_Q2;
-    p = p * dh + CACT_MISH_Q1;
-    p = CACT_MISH_Q0_HI + (CACT_MISH_Q0_LO + p * dh);
+    /* g'(z) = d q(d), d = z - root = dh + dl, for dh in [-0.5, 1.2]; q a polynomial
+       in t = dh - mid (exact), q(mid) as a double-double */
+    double t = dh - CACT_MISH_MID, p;
+    p = CACT_MISH_Q22;
+    p = p * t + CACT_MISH_Q21;
+    p = p * t + CACT_MISH_Q20;
+    p = p * t + CACT_MISH_Q19;
+    p = p * t + CACT_MISH_Q18;
+    p = p * t + CACT_MISH_Q17;
+    p = p * t + CACT_MISH_Q16;
+    p = p * t + CACT_MISH_Q15;
+    p = p * t + CACT_MISH_Q14;
+    p = p * t + CACT_MISH_Q13;
+    p = p * t + CACT_MISH_Q12;
+    p = p * t + CACT_MISH_Q11;
+    p = p * t + CACT_MISH_Q10;
+    p = p * t + CACT_MISH_Q9;
+    p = p * t + CACT_MISH_Q8;
+    p = p * t + CACT_MISH_Q7;
+    p = p * t + CACT_MISH_Q6;
+    p = p * t + CACT_MISH_Q5;
+    p = p * t + CACT_MISH_Q4;
+    p = p * t + CACT_MISH_Q3;
+    p = p * t + CACT_MISH_Q2;
+    p = p * t + CACT_MISH_Q1;
+    p = CACT_MISH_Q0_HI + (CACT_MISH_Q0_LO + p * t);
     return dh * p + dl * p;
 }
 CACT_INLINE double cact_mish_y(double z, double e, double es)
 {
-    /* z <= 0: T = v/(1 + v), v = n/2 = e(1 + e/2), taken as v - v^2/(1 + v) for
-       v < 1/4 (one rounding on top of v); v formed from e 2^64.
-       z > 0: T = (1 + 2e)/D. */
+    /* z <= 0: T = e (1 - c), c = (e/2)(1 + e)/(1 + e(1 + e/2)) in [0, 0.4]:
+       mish = w - w c with w = z e 2^64 exact (two_prod), so the small term carries
+       the rounding of c and the result is rounded once on top of e.
+       z > 0: T = 1 - s, s = 2e^2/D, mish = z - z s. */
     double zc = z < -800.0 ? -800.0 : z;
-    double h = 1.0 + 0.5 * e, v = e * h, vs = es * h;
-    double tn = vs - vs * (v / (1.0 + v)), tb = vs / (1.0 + v);
-    double tneg = v < 0.25 ? tn : tb;
-    double tpos = (1.0 + 2.0 * e) / (1.0 + 2.0 * e * (1.0 + e));
-    return (zc * (z > 0.0 ? tpos : tneg)) * (z > 0.0 ? 1.0 : 0x1p-64);
+    double wl, w = cact_two_prod(zc, es, &wl);
+    double c = (0.5 * e) * (1.0 + e) / (1.0 + e * (1.0 + 0.5 * e));
+    double yn = (w - (w * c - wl)) * 0x1p-64;
+    double sp = 2.0 * (e * e) / (1.0 + 2.0 * e * (1.0 + e));
+    double yp = z - (z > 800.0 ? 800.0 : z) * sp;  /* sp = 0 there: no inf * 0 */
+    return z > 0.0 ? yp : yn;
 }
 CACT_INLINE double cact_mish_d(double z, double e, double es)
 {
     double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
-    /* z1 - 0.25 < z < z1 + 1.2: the polynomial (no exp, no cancellation) */
-    double dh = zc - CACT_MISH_Z1_HI;
-    int near = dh > -0.25 && dh < 1.2;
-    double dn = cact_mish_d_near_root(near ? dh : 0.0);
-    /* z <= 0 elsewhere: e B / M^2 */
+    /* z1 - 0.5 < z < z1 + 1.2: the polynomial (no exp, no cancellation);
+       d = z - z1 = dh + dl as for silu */
+    double dh = zc - CACT_MISH_ROOT_HI;
+    double dl = (zc - (dh + CACT_MISH_ROOT_HI)) - CACT_MISH_ROOT_LO;
+    int near = dh > -0.5 && dh < 1.2;
+    double dn = cact_mish_d_near_root(near ? dh : 0.0, dl);
+    /* z <= 0 elsewhere: e B / M^2, M^2 = 4 + n(4 + n) (one rounding of a sum
+       dominated by 4, where squaring the rounded M would double its error) */
     double b = 4.0 * (1.0 + zc) + e * ((6.0 + 4.0 * zc) + e * (4.0 + e));
-    /* z > 0 */
-    double tn = 1.0 + 2.0 * e, q = 2.0 * e * (1.0 + e), dd = 1.0 + q;
-    double npos = tn * dd + 4.0 * zc * (e * e) * (1.0 + e);
-    /* M^2 = 4 + n(4 + n), D^2 = 1 + q(2 + q): one rounding of a sum dominated by
-       its constant, where squaring the rounded M or D would double its error */
     double n = e * (e + 2.0);
-    double den2 = z > 0.0 ? 1.0 + q * (2.0 + q) : 4.0 + n * (4.0 + n);
-    double r = ((z > 0.0 ? npos : es * b) / den2) * (z > 0.0 ? 1.0 : 0x1p-64);
-    return near ? dn : r;
+    double rneg = ((es * b) / (4.0 + n * (4.0 + n))) * 0x1p-64;
+    /* z > 0: mish' = 1 + k (2z(1 + e)/D - 1), k = 2e^2/D, D = 1 + 2e(1 + e):
+       a correction to 1 */
+    double dd = 1.0 + 2.0 * e * (1.0 + e), k = 2.0 * (e * e) / dd;
+    double rpos = 1.0 + k * (2.0 * zc * (1.0 + e) / dd - 1.0);
+    return near ? dn : (z > 0.0 ? rpos : rneg);
 }
 CACT_INLINE double cact_mish_f64(double z)
 {
