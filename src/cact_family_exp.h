@@ -12,10 +12,14 @@
  * the others none.  Also cact_log1p_01_f64 / cact_log1p_01_f32: log1p(u) for u
  * in [0, 1].
  *
- * The float64 functions are straight-line code (selects as ternaries, both
- * sides evaluated on clamped arguments so that no side overflows or makes a NaN
- * from finite input), without libm calls except fma() where the target has the
- * instruction (__FP_FAST_FMA).  The float32 functions evaluate the float64
+ * The float64 functions are straight-line code (selects as ternaries), without
+ * libm calls except fma() where the target has the instruction (__FP_FAST_FMA).
+ * Both sides of a select are evaluated; their arguments are clamped in the
+ * source so that the side not taken stays finite, and no inf or NaN reaches a
+ * finite result.  (Under -fno-trapping-math GCC may still apply an operation
+ * to the unclamped operand in vector code and select afterwards, so the
+ * overflow and invalid flags can be raised by finite input; the results do
+ * not change.  tools/family_check.py lists the flags.)  The float32 functions evaluate the float64
  * formula on the exact double of the input and round once.  Measured within
  * 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN out; +-inf give
  * the limits.
@@ -324,11 +328,14 @@ CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
 /*
  * silu(z) = z sigmoid(z); with e = exp(-|z|):
  *   z >= 0:  silu = z/(1 + e),    silu' = (1 + e (1 + z)) / (1 + e (2 + e))
- *   z <  0:  silu = z e/(1 + e),  silu' = e f / (1 + e (2 + e)),  f = 1 + z + e
- * f vanishes at z0 = -1.27846... (silu' = 0).  f = (1 + z) + e (1 + z exact for
- * z in [-2, -0.5]) is accurate where |z - z0| > 0.6; nearer, f is its Taylor
- * polynomial about z0: with d = z - z0 = dh + dl (dh = z - z0_hi exact, dl = -z0_lo),
- * f = a1 d + d^2 (a2 + a3 d + ...), a1 = -z0 (double-double), a_k = e^z0/k!.
+ *   z <  0:  silu = z e/(1 + e),  silu' = e f / (1 + e (2 + e)),  f = (1 + z) + e
+ * (z e formed from e 2^64, so it is rounded once where it is subnormal).
+ * silu' vanishes at z0 = -1.27846... (f = 0) and the closed form collects the
+ * rounding of e, f, the product and the division; for z in (z0 - 0.6, z0 + 1.28)
+ * (about -1.88 to 0) silu' = d q(d) instead, d = z - z0 as a double-double
+ * (z0 stored as hi + lo, Fast2Sum) and q a degree-22 polynomial fitted with
+ * mpmath (tools/gen_family_consts.py), so silu' keeps its relative accuracy at
+ * the zero and does not depend on exp there.
  */
 CACT_INLINE double cact_silu_d_near_root(double dh, double dl)
 {
@@ -403,13 +410,15 @@ CACT_INLINE double cact_silu_fwd_deriv_f64(double z, double *d)
 /*
  * mish(z) = z tanh(softplus(z)), e = exp(-|z|).  tanh(log(1 + x)) =
  * x(x + 2)/(x(x + 2) + 2) for x = exp(z), so:
- *   z <= 0:  n = e(e + 2), M = n + 2:  T = n/M
+ *   z <= 0:  T = e(e + 2)/M, M = e(e + 2) + 2, = e (1 - c),
+ *            c = (e/2)(1 + e)/(1 + e(1 + e/2)) in [0, 0.4]
  *            mish' = T + z sigmoid(z)(1 - T^2) = e B / M^2,
  *            B = 4(1 + z) + e(6 + 4z + e(4 + e))
- *   z >  0:  (times exp(-2z)) T = (1 + 2e)/D, D = 1 + 2e(1 + e),
- *            mish' = ((1 + 2e) D + 4 z e^2 (1 + e)) / D^2   (all terms positive)
- * B vanishes at z1 = -1.19243... (mish' = 0); for |z - z1| < 0.25 B is its
- * Taylor polynomial about z1 (b1 double-double, d = z - z1 as for silu).
+ *   z >  0:  (times exp(-2z)) T = (1 + 2e)/D = 1 - 2e^2/D, D = 1 + 2e(1 + e),
+ *            mish' = 1 + (2e^2/D)(2z(1 + e)/D - 1)
+ * The forward is a correction to z e (z <= 0, z e exact by two_prod) or to z.
+ * mish' vanishes at z1 = -1.19243... (B = 0); for z in (z1 - 0.5, z1 + 1.2)
+ * (about -1.69 to 0) mish' = d q(d) as for silu (degree-22 fit).
  */
 CACT_INLINE double cact_mish_d_near_root(double dh, double dl)
 {
@@ -514,7 +523,8 @@ CACT_INLINE double cact_softsign_f64(double z)
 CACT_INLINE double cact_softsign_derivative_f64(double z)
 {
     double a = fabs(z), ac = a < 0x1p500 ? a : 0x1p500, c;
-    double p = cact_softsign_sum(ac, &c), q = 1.0 / (p * p), r = 1.0 / a;
+    double p = cact_softsign_sum(ac, &c), q = 1.0 / (p * p);
+    double r = 1.0 / (a < 0x1p500 ? 1.0 : a);   /* no 1/0 on the unused side */
     return a < 0x1p500 ? q - 2.0 * q * (c / p) : r * r;
 }
 CACT_INLINE double cact_softsign_fwd_deriv_f64(double z, double *d)
