@@ -7,11 +7,10 @@ Usage: python tools/gen_family_consts.py
   closed forms lose accuracy (Chebyshev fits in t = d - mid, the constant
   coefficient as a double-double);
 - the polynomial g(w), w = z^2, with z - tanh z = z^3 g(w) on |z| <= 1
-  (Chebyshev fit, checked in relative error with the coefficients rounded to
-  double).
+  (Chebyshev fit, g(0) as a double-double).
 
-For each polynomial it prints the truncation (or fit) error measured on its
-interval, relative to the function.
+For each polynomial it prints its relative error measured on its interval with
+the coefficients as stored.
 """
 
 import mpmath as mp
@@ -95,15 +94,18 @@ def tanhshrink_poly(degree=16):
 
     coeffs, err = mp.chebyfit(g, [0, 1], degree + 1, error=True)
     coeffs = coeffs[::-1]  # lowest first
+    g0h, g0l = dd(coeffs[0])
     worst = mp.mpf(0)
     for i in range(0, 2001):
         w = mp.mpf(i) / 2000
-        p = mp.polyval([mp.mpf(float(c)) for c in coeffs[::-1]], w)
+        p = mp.polyval([mp.mpf(float(c)) for c in coeffs[:0:-1]] + [0], w) + g0h + mp.mpf(g0l)
         worst = max(worst, abs(p / g(w) - 1))
     print("/* z - tanh z = z^3 g(z^2) on |z| <= 1 */")
-    emit_poly("CACT_TANHSHRINK_G", coeffs)
+    print(f"#define CACT_TANHSHRINK_G0_HI {g0h.hex()}")
+    print(f"#define CACT_TANHSHRINK_G0_LO {g0l.hex()}")
+    emit_poly("CACT_TANHSHRINK_G", coeffs[1:], 1)
     print(f"/* degree {degree} in w = z^2 on [0, 1]: relative error {mp.nstr(worst, 3)} "
-          f"(coefficients rounded to double) */")
+          f"(g0 double-double, the others rounded to double) */")
 
 
 if __name__ == "__main__":
