@@ -196,6 +196,7 @@ def main():
         print(f"{'function':26s} {'dtype':5s} {'params':12s} {'variant':10s} {'output':10s} "
               f"{'worst ULP':>10s}  at x")
         worst_table = []
+        summary = {}
         for t, (_, dtype, ctype) in TYPES.items():
             for name in NAMES + ["log1p_01"]:
                 x = sweep_points(t, name, opts.points)
@@ -227,6 +228,9 @@ def main():
                             print(f"{name:26s} {t:5s} {ptxt:12s} {march.split('=')[1]:10s} {out:10s} "
                                   f"{err[i]:10.3f}  {float(x[i])!r}{'  FAIL' if bad else ''}")
                             worst_table.append(err[i])
+                            key = (name, t, "derivative" if out in ("derivative", "fused d") else "forward")
+                            if err[i] >= summary.get(key, (-1.0, 0.0))[0]:
+                                summary[key] = (float(err[i]), float(x[i]))
                         # special values
                         if name != "log1p_01":
                             spec = np.array([np.nan, -np.inf, np.inf])
@@ -240,6 +244,14 @@ def main():
                                     print(f"  special values wrong ({march}): {name}_{t} "
                                           f"nan,-inf,+inf -> {got.tolist()}, expected nan, {lim}")
                                     failed = True
+        print("\nsummary: worst ULP over both variants, all parameter sets and the fused outputs")
+        print(f"{'function':12s} {'dtype':5s} {'forward':>8s}  {'at x':24s} {'derivative':>10s}  at x")
+        for name in NAMES + ["log1p_01"]:
+            for t in TYPES:
+                f = summary.get((name, t, "forward"))
+                d = summary.get((name, t, "derivative"))
+                dtxt = f"{d[0]:10.3f}  {d[1]!r}" if d else f"{'-':>10s}"
+                print(f"{name:12s} {t:5s} {f[0]:8.3f}  {f[1]!r:24s} {dtxt}")
         print()
         for march, (_, vec, not_vec) in libs.items():
             widths = sorted({w for ws in vec.values() for w in ws})
