@@ -331,7 +331,9 @@ CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
  * silu(z) = z sigmoid(z); with e = exp(-|z|):
  *   z >= 0:  silu = z/(1 + e),    silu' = (1 + e (1 + z)) / (1 + e (2 + e))
  *   z <  0:  silu = z e/(1 + e),  silu' = e f / (1 + e (2 + e)),  f = (1 + z) + e
- * (z e formed from e 2^64, so it is rounded once where it is subnormal).
+ * (z e formed from e 2^64, so it is rounded once where it is subnormal; in the
+ * left tail the products z e and e f are exact (two_prod) and the division
+ * by 1 + e or (1 + e)^2 is applied as a small relative correction).
  * silu' vanishes at z0 = -1.27846... (f = 0) and the closed form collects the
  * rounding of e, f, the product and the division; for z in (z0 - 0.6, z0 + 1.28)
  * (about -1.88 to 0) silu' = d q(d) instead, d = z - z0 as a double-double
@@ -378,18 +380,27 @@ CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
     double dl = (zc - (dh + CACT_SILU_ROOT_HI)) - CACT_SILU_ROOT_LO;
     int near = dh > -0.6 && dh < 1.28;
     double dn = cact_silu_d_near_root(near ? dh : 0.0, dl);
-    double f = (1.0 + zc) + e;
+    /* z >= 0 */
     double den = 1.0 + e * (2.0 + e);
-    /* one division for both signs (a select of two divisions defeats the
-       if-conversion): z < 0 works on the 2^64-scaled e */
-    double num = z >= 0.0 ? 1.0 + e * (1.0 + zc) : es * f;
-    double r = (num / den) * (z >= 0.0 ? 1.0 : 0x1p-64);
-    return near ? dn : r;
+    double rpos = (1.0 + e * (1.0 + zc)) / den;
+    /* z < z0 - 0.6: e f/(1 + e)^2 = p (1 - m), p = e 2^64 f exact (two_prod),
+       m = e(2 + e)/(1 + e)^2 <= 0.25: the rounding of m is damped by m */
+    double f = (1.0 + zc) + e;           /* 1 + z exact for z <= -0.5 */
+    double pl, p = cact_two_prod(es, f, &pl);
+    double m = e * (2.0 + e) / den;
+    double rneg = (p - (p * m - pl)) * 0x1p-64;
+    return near ? dn : (z >= 0.0 ? rpos : rneg);
 }
 CACT_INLINE double cact_silu_e(double z, double e, double es)
 {
+    /* z e/(1 + e) from e 2^64; for z < -1.38 (e < 1/4) as w (1 - s), w = z e 2^64
+       exact, s = e/(1 + e) <= 0.2 */
     double zc = z < -800.0 ? -800.0 : z;
-    return ((z >= 0.0 ? zc : zc * es) / (1.0 + e)) * (z >= 0.0 ? 1.0 : 0x1p-64);
+    double wl, w = cact_two_prod(zc, es, &wl);
+    double s = e / (1.0 + e);
+    double yt = (w - (w * s - wl)) * 0x1p-64;
+    double ya = ((z >= 0.0 ? zc : w) / (1.0 + e)) * (z >= 0.0 ? 1.0 : 0x1p-64);
+    return z < -1.38 ? yt : ya;
 }
 CACT_INLINE double cact_silu_f64(double z)
 {
