@@ -429,7 +429,8 @@ CACT_INLINE double cact_silu_fwd_deriv_f64(double z, double *d)
  *            B = 4(1 + z) + e(6 + 4z + e(4 + e))
  *   z >  0:  (times exp(-2z)) T = (1 + 2e)/D = 1 - 2e^2/D, D = 1 + 2e(1 + e),
  *            mish' = 1 + (2e^2/D)(2z(1 + e)/D - 1)
- * The forward is a correction to z e (z <= 0, z e exact by two_prod) or to z.
+ * The forward is a correction to z e (z <= 0, z e exact by two_prod) or to z;
+ * mish' in the left tail a correction to e B / 4 (e B exact by two_prod).
  * mish' vanishes at z1 = -1.19243... (B = 0); for z in (z1 - 0.5, z1 + 1.2)
  * (about -1.69 to 0) mish' = d q(d) as for silu (degree-22 fit).
  */
@@ -486,11 +487,13 @@ CACT_INLINE double cact_mish_d(double z, double e, double es)
     double dl = (zc - (dh + CACT_MISH_ROOT_HI)) - CACT_MISH_ROOT_LO;
     int near = dh > -0.5 && dh < 1.2;
     double dn = cact_mish_d_near_root(near ? dh : 0.0, dl);
-    /* z <= 0 elsewhere: e B / M^2, M^2 = 4 + n(4 + n) (one rounding of a sum
-       dominated by 4, where squaring the rounded M would double its error) */
+    /* z < z1 - 0.5: e B / M^2 = (p/4)(1 - k), p = e 2^64 B exact (two_prod),
+       M^2/4 = 1 + m, m = n(1 + n/4), k = m/(1 + m) <= 0.31: the rounding of k is
+       damped by k (1 + z is exact for z <= -0.5) */
     double b = 4.0 * (1.0 + zc) + e * ((6.0 + 4.0 * zc) + e * (4.0 + e));
-    double n = e * (e + 2.0);
-    double rneg = ((es * b) / (4.0 + n * (4.0 + n))) * 0x1p-64;
+    double n = e * (e + 2.0), m = n * (1.0 + 0.25 * n), kn = m / (1.0 + m);
+    double pl, p = cact_two_prod(es, b, &pl);
+    double rneg = (p - (p * kn - pl)) * 0x1p-66;
     /* z > 0: mish' = 1 + k (2z(1 + e)/D - 1), k = 2e^2/D, D = 1 + 2e(1 + e):
        a correction to 1 */
     double dd = 1.0 + 2.0 * e * (1.0 + e), k = 2.0 * (e * e) / dd;
