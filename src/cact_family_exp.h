@@ -1,0 +1,651 @@
+/*
+ * cact_family_exp.h: softplus, log_sigmoid, silu, mish, softsign and tanhshrink
+ * (the activations built on exp and log1p), in the style of cact_math.h.
+ *
+ * For each NAME and T in {f32, f64} (C = float, double):
+ *
+ *   C cact_NAME_T(C z, <params>)                  g(z)
+ *   C cact_NAME_derivative_T(C z, <params>)       g'(z), from the input
+ *   C cact_NAME_fwd_deriv_T(C z, C *d, <params>)  g(z), and g'(z) in *d (one exp)
+ *
+ * <params> are trailing doubles: softplus takes (double beta, double threshold),
+ * the others none.  Also cact_log1p_01_f64 / cact_log1p_01_f32: log1p(u) for u
+ * in [0, 1].
+ *
+ * The float64 functions are straight-line code (selects as ternaries), without
+ * libm calls except fma() where the target has the instruction (__FP_FAST_FMA).
+ * Both sides of a select are evaluated; their arguments are clamped in the
+ * source so that the side not taken stays finite, and no inf or NaN reaches a
+ * finite result.  (Under -fno-trapping-math GCC may still apply an operation
+ * to the unclamped operand in vector code and select afterwards, so the
+ * overflow and invalid flags can be raised by finite input; the results do
+ * not change.  tools/family_check.py lists the flags.)  The float32 functions evaluate the float64
+ * formula on the exact double of the input and round once.  Measured within
+ * 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN out; +-inf give
+ * the limits.
+ *
+ * The constants below are printed by tools/gen_family_consts.py (mpmath).
+ */
+#ifndef CACT_FAMILY_EXP_H
+#define CACT_FAMILY_EXP_H
+
+#include <stddef.h> /* cact_math.h uses ptrdiff_t */
+
+#include "cact_math.h"
+
+/* ------------------------------------------------------------ constants */
+/* SILU: zero at -1.27846454276107379510935873902; g'(root + d) = d q(d) on [-0.6, 1.28], q in t = d - 0.0 */
+#define CACT_SILU_ROOT_HI -0x1.474973c84120bp+0
+#define CACT_SILU_ROOT_LO -0x1.f8d74bc9ac154p-54
+#define CACT_SILU_MID 0x0.0p+0
+#define CACT_SILU_Q0_HI 0x1.be1410460527fp-3
+#define CACT_SILU_Q0_LO -0x1.198877b64070fp-58
+#define CACT_SILU_Q1 0x1.2c563458cc0adp-3 /* 0.1466487969969469034 */
+#define CACT_SILU_Q2 0x1.353eb573ca447p-6 /* 0.018874814223782257991 */
+#define CACT_SILU_Q3 -0x1.f2d0e32bc2a5bp-7 /* -0.01522265522318837712 */
+#define CACT_SILU_Q4 -0x1.b0f82c498ee18p-8 /* -0.006606589138353345527 */
+#define CACT_SILU_Q5 0x1.098e92b947648p-13 /* 0.00012662741009077301161 */
+#define CACT_SILU_Q6 0x1.a2a7caf037b1ep-11 /* 0.0007985218817586380515 */
+#define CACT_SILU_Q7 0x1.8574d1337c050p-13 /* 0.00018570724351674388401 */
+#define CACT_SILU_Q8 -0x1.57238d3d19cc7p-15 /* -0.000040905341372626764212 */
+#define CACT_SILU_Q9 -0x1.f2d8974b211b8p-16 /* -0.000029733542117786719076 */
+#define CACT_SILU_Q10 -0x1.8af44c0323ca1p-19 /* -2.9426387314134505257e-6 */
+#define CACT_SILU_Q11 0x1.3ae1206fb0b45p-19 /* 2.3460343568660895339e-6 */
+#define CACT_SILU_Q12 0x1.cdb4d21b433b9p-21 /* 8.5999505775176427962e-7 */
+#define CACT_SILU_Q13 -0x1.06684dc0611c7p-25 /* -3.054824615752558066e-8 */
+#define CACT_SILU_Q14 -0x1.8e2f2cc277668p-24 /* -9.2709501443388848545e-8 */
+#define CACT_SILU_Q15 -0x1.4259ff097ebfbp-26 /* -1.8763329589690765823e-8 */
+#define CACT_SILU_Q16 0x1.3ca7dba64aa26p-28 /* 4.6079468351170783051e-9 */
+#define CACT_SILU_Q17 0x1.7b30f82356b11p-29 /* 2.758979726684880501e-9 */
+#define CACT_SILU_Q18 0x1.9c40e6b6056dep-32 /* 3.7494239256447488883e-10 */
+#define CACT_SILU_Q19 -0x1.9dbbaddfbae8fp-33 /* -1.8814404113793988254e-10 */
+#define CACT_SILU_Q20 -0x1.b9aa71a72e993p-33 /* -2.0084635103011773769e-10 */
+#define CACT_SILU_Q21 0x1.693614ba04a30p-34 /* 8.2129930379625137461e-11 */
+#define CACT_SILU_Q22 -0x1.29455f2d871e7p-37 /* -8.4489495165095653413e-12 */
+/* degree 22 (Chebyshev fit): relative error 4.06e-17 (q0 double-double, the others rounded to double) */
+/* MISH: zero at -1.19243121451549521213758834042; g'(root + d) = d q(d) on [-0.5, 1.2], q in t = d - 0.0 */
+#define CACT_MISH_ROOT_HI -0x1.31432c0d12d84p+0
+#define CACT_MISH_ROOT_LO -0x1.bf319154da210p-55
+#define CACT_MISH_MID 0x0.0p+0
+#define CACT_MISH_Q0_HI 0x1.115acb42500bbp-2
+#define CACT_MISH_Q0_LO 0x1.2dcb6883a976ep-56
+#define CACT_MISH_Q1 0x1.a34a251d8ad78p-3 /* 0.20473126408010577924 */
+#define CACT_MISH_Q2 0x1.574f121a8689bp-5 /* 0.041907821043609428827 */
+#define CACT_MISH_Q3 -0x1.4c222fe64c65fp-6 /* -0.020271822716671268507 */
+#define CACT_MISH_Q4 -0x1.03369d4ac75c1p-6 /* -0.015821126561709201881 */
+#define CACT_MISH_Q5 -0x1.b87ddfb661f2ap-9 /* -0.0033606849276032372785 */
+#define CACT_MISH_Q6 0x1.1e5e184918013p-10 /* 0.001092405540724432391 */
+#define CACT_MISH_Q7 0x1.037991b67e77ap-10 /* 0.00098981811390649751622 */
+#define CACT_MISH_Q8 0x1.0a795467f32c9p-12 /* 0.00025412935655992320716 */
+#define CACT_MISH_Q9 -0x1.5fffe48608680p-15 /* -0.000041961619942532287355 */
+#define CACT_MISH_Q10 -0x1.d4534c2ea379fp-15 /* -0.000055828735971193872276 */
+#define CACT_MISH_Q11 -0x1.2238f155e7f80p-16 /* -0.000017298604994330902276 */
+#define CACT_MISH_Q12 0x1.f94228e9220adp-21 /* 9.4111717631550660134e-7 */
+#define CACT_MISH_Q13 0x1.863dfccf4742dp-19 /* 2.9075305075913440369e-6 */
+#define CACT_MISH_Q14 0x1.218aaa1ea08bbp-20 /* 1.0786267307388033794e-6 */
+#define CACT_MISH_Q15 0x1.94c5cd0e24ddbp-26 /* 2.3560869748751071058e-8 */
+#define CACT_MISH_Q16 -0x1.4a05ed3ea572ap-23 /* -1.5367900548363899355e-7 */
+#define CACT_MISH_Q17 -0x1.71d291f641d1bp-25 /* -4.3053009978318749158e-8 */
+#define CACT_MISH_Q18 -0x1.b07b8d2d77624p-28 /* -6.2934504668994201012e-9 */
+#define CACT_MISH_Q19 -0x1.d5de1cc29e7bep-27 /* -1.367494773429046383e-8 */
+#define CACT_MISH_Q20 0x1.9fa3682b5d9b9p-26 /* 2.4193333709196710483e-8 */
+#define CACT_MISH_Q21 -0x1.20f7bf8554c59p-27 /* -8.4100688727882852057e-9 */
+#define CACT_MISH_Q22 0x1.dd0bac1052896p-31 /* 8.6774088092099208514e-10 */
+/* degree 22 (Chebyshev fit): relative error 1.81e-17 (q0 double-double, the others rounded to double) */
+/* z - tanh z = z^3 g(z^2) on |z| <= 1 */
+#define CACT_TANHSHRINK_G0_HI 0x1.5555555555555p-2
+#define CACT_TANHSHRINK_G0_LO 0x1.4de6f73409c3fp-56
+#define CACT_TANHSHRINK_G1 -0x1.1111111111109p-3 /* -0.13333333333333310033 */
+#define CACT_TANHSHRINK_G2 0x1.ba1ba1ba1ad79p-5 /* 0.053968253968231520922 */
+#define CACT_TANHSHRINK_G3 -0x1.664f488284a62p-6 /* -0.021869488535296695118 */
+#define CACT_TANHSHRINK_G4 0x1.226e3554e44b7p-7 /* 0.0088632355125660536388 */
+#define CACT_TANHSHRINK_G5 -0x1.d6d3cf0c9f4f0p-9 /* -0.0035921278234228788593 */
+#define CACT_TANHSHRINK_G6 0x1.7da3468275600p-10 /* 0.0014558326516768137606 */
+#define CACT_TANHSHRINK_G7 -0x1.3556d1497c973p-11 /* -0.00059001756852543192499 */
+#define CACT_TANHSHRINK_G8 0x1.f567a08729e42p-13 /* 0.00023908843670493631334 */
+#define CACT_TANHSHRINK_G9 -0x1.95f8917d9e05ap-14 /* -0.00009679102182669329654 */
+#define CACT_TANHSHRINK_G10 0x1.4716206d34c37p-15 /* 0.000038991741215043213524 */
+#define CACT_TANHSHRINK_G11 -0x1.02a4681561bf1p-16 /* -0.000015416277241022492045 */
+#define CACT_TANHSHRINK_G12 0x1.83b86bf37b691p-18 /* 5.7774841368659153814e-6 */
+#define CACT_TANHSHRINK_G13 -0x1.01ed0537aafe1p-19 /* -1.9216974143833893922e-6 */
+#define CACT_TANHSHRINK_G14 0x1.1306c68e489eap-21 /* 5.1227671507932616433e-7 */
+#define CACT_TANHSHRINK_G15 -0x1.922fdbe58a872p-24 /* -9.3641446229657592707e-8 */
+#define CACT_TANHSHRINK_G16 0x1.255e7760dc76dp-27 /* 8.5381619012121565366e-9 */
+/* degree 16 in w = z^2 on [0, 1]: relative error 2.62e-17 (g0 double-double, the others rounded to double) */
+
+/* ----------------------------------------------------------- log1p(u) */
+/*
+ * log1p(u) for u in [0, 1] (NaN propagates).  v = 1 + u is rounded, and
+ * c = u - (v - 1) is its exact rounding error, so 1 + u = v (1 + c/v) and
+ * log1p(u) = log(v) + c/v (the next term, (c/v)^2/2, is below 2^-107).
+ * log(v) = k ln2 + log1p(f) with m = v / 2^k in [sqrt(2)/2, sqrt(2)] (k = 0 or
+ * 1) and f = m - 1 exact.  With s = f/(2+f), log1p(f) = 2 atanh(s) = 2s + s R(s^2),
+ * R(x) = sum_{j>=1} 2 x^j/(2j+1), and, since 2s = f - s f and s f = hfsq (1 - s)
+ * with hfsq = f^2/2, log1p(f) = f - (hfsq - s (hfsq + R)): the large term f is
+ * exact and the rest is a small correction.  |s| <= 0.1716, s^2 <= 0.0295: the
+ * Taylor series of R to x^10 (float: x^5) truncates below 2^-60 (2^-30)
+ * relative.  u below 2^-53 gives f = 0 and the result c/v = u.
+ */
+CACT_INLINE double cact_log1p_01_f64(double u)
+{
+    const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+    double v = 1.0 + u;
+    double c = u - (v - 1.0);
+    int big = v > 0x1.6a09e667f3bcdp0;
+    double k = big ? 1.0 : 0.0;
+    double f = (big ? 0.5 * v : v) - 1.0;
+    double s = f / (2.0 + f);
+    double x = s * s;
+    double hfsq = 0.5 * f * f;
+    double r = 2.0 / 21.0;
+    r = r * x + 2.0 / 19.0;
+    r = r * x + 2.0 / 17.0;
+    r = r * x + 2.0 / 15.0;
+    r = r * x + 2.0 / 13.0;
+    r = r * x + 2.0 / 11.0;
+    r = r * x + 2.0 / 9.0;
+    r = r * x + 2.0 / 7.0;
+    r = r * x + 2.0 / 5.0;
+    r = r * x + 2.0 / 3.0;
+    r *= x;
+    return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
+}
+
+CACT_INLINE float cact_log1p_01_f32(float u)
+{
+    const float ln2_hi = 0x1.62e3p-1f, ln2_lo = 0x1.2fefa2p-17f;
+    float v = 1.0f + u;
+    float c = u - (v - 1.0f);
+    int big = v > 0x1.6a09e6p0f;
+    float k = big ? 1.0f : 0.0f;
+    float f = (big ? 0.5f * v : v) - 1.0f;
+    float s = f / (2.0f + f);
+    float x = s * s;
+    float hfsq = 0.5f * f * f;
+    float r = 2.0f / 11.0f;
+    r = r * x + 2.0f / 9.0f;
+    r = r * x + 2.0f / 7.0f;
+    r = r * x + 2.0f / 5.0f;
+    r = r * x + 2.0f / 3.0f;
+    r *= x;
+    return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
+}
+
+/* ------------------------------------------------------------- helpers */
+/*
+ * hi + *lo = a b exactly (|a|, |b| < 2^995; otherwise *lo is 0).  fma where
+ * the target has it, else Dekker's splitting (only then, so no contraction
+ * can reach it).
+ */
+CACT_INLINE double cact_two_prod(double a, double b, double *lo)
+{
+    double p = a * b, l;
+#if defined(__FP_FAST_FMA)
+    l = fma(a, b, -p);
+#else
+    const double split = 0x1p27 + 1.0;
+    double ac = fabs(a) < 0x1p995 ? a : 0.0, bc = fabs(b) < 0x1p995 ? b : 0.0;
+    double pc = ac * bc;
+    double ta = split * ac, ah = ta - (ta - ac), al = ac - ah;
+    double tb = split * bc, bh = tb - (tb - bc), bl = bc - bh;
+    l = ((ah * bh - pc) + ah * bl + al * bh) + al * bl;
+#endif
+    *lo = fabs(p) < 0x1p1000 ? l : 0.0;
+    return p;
+}
+
+/*
+ * exp(x) 2^64 for x <= 0 (x below -752 is taken as -752, NaN propagates; the
+ * callers pass -|z|, so there is no upper clamp), and exp(x) in *e_out.
+ * The reduction of cact_expm1_neg (x = k ln2 + r, |r| <= ln2/2, ln2 split so that
+ * x - k ln2_hi is exact, expm1(r) = r + r^2 q(r), q the Taylor polynomial of
+ * degree 11), but the rounding error rl of r and the rounding error of 1 + r
+ * are carried, so that
+ *   exp(x) 2^-k = 1 + r + (eps + (rl (1 + r) + r^2 q))
+ * is rounded once at the end: within 0.6 ULP instead of 0.93 (measured).
+ * 2^(k+64) is a normal number down to x = -752, so products like z exp(z),
+ * which stay normal while exp(z) is already subnormal (z in [-752, -708]),
+ * are formed from the unrounded exp and scaled by 2^-64 once at the end.
+ */
+CACT_INLINE double cact_exp_neg_x64(double x, double *e_out)
+{
+    const double shift = 0x1.8p52;
+    double kd, k, t, kl, r, rl, q, u, eps, es;
+    x = x < -752.0 ? -752.0 : x;
+    kd = x * 0x1.71547652b82fep0 + shift;
+    k = kd - shift;
+    t = x - k * 0x1.62e42fefa3800p-1;   /* exact */
+    kl = k * 0x1.ef35793c76730p-45;
+    r = t - kl;
+    rl = (t - r) - kl;                   /* r + rl = t - kl to 2^-100 */
+    q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    u = 1.0 + r;
+    eps = (1.0 - u) + r;                 /* exact: |r| < 1 */
+    es = (u + (eps + (rl * (1.0 + r) + (r * r) * q)))
+         * cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023 + 64) << 52);
+    *e_out = es * 0x1p-64;
+    return es;
+}
+
+/* ------------------------------------------------------------- softplus */
+/*
+ * softplus(z) = log(1 + exp(beta z)) / beta.  With t = beta z = hi + lo (exact
+ * product) and e = exp(-|hi|):
+ *   softplus(hi) = max(hi, 0) + log1p(e)       (no cancellation anywhere)
+ *   softplus(t)  = softplus(hi) + sigmoid(hi) lo
+ *   sigmoid(t)   = sigmoid(hi) + sigmoid'(hi) lo,  sigmoid(hi) = (hi >= 0 ? 1 : e)/(1 + e)
+ * and the result is softplus(t)/beta (one division), the derivative sigmoid(t).
+ * Carrying lo matters in the left tail, where softplus(t) ~ exp(t) and the
+ * rounding of beta z would otherwise be multiplied by |t| (it is 0 for beta = 1).
+ *
+ * PyTorch returns z where beta z > threshold (and takes the derivative as 1
+ * there).  At threshold 20 that drops log1p(exp(-beta z))/beta, which float64
+ * resolves (7.6e-10 at z = 21, beta = 1: about 2e5 ULP), so the cut is applied
+ * only where it is exact: for beta z > 36 the exact value
+ * z + log1p(exp(-beta z))/beta is within exp(-36)/36 < 2^-54 relative of z, less
+ * than half an ulp in either dtype, so z is the rounded exact value; below 36 the
+ * formula above is used.  Hence `threshold` changes no result and is accepted
+ * for the PyTorch signature only.  The derivative is the exact derivative of
+ * this function, sigmoid(beta z), everywhere (it rounds to 1 for beta z above
+ * 54 ln2 = 37.4, not at the threshold).  beta z overflowing to +inf gives z (and 1).
+ * For beta z < -40, softplus(t) = exp(t) (1 + O(exp(t))) is formed from exp(hi) 2^64
+ * (cact_exp_neg_x64) and divided by beta before the scaling back, so a subnormal
+ * result is rounded once whatever beta.
+ */
+CACT_INLINE double cact_softplus_core_f64(double z, double beta, double *sig)
+{
+    double lo, hi = cact_two_prod(beta, z, &lo);
+    double h = hi > 64.0 ? 64.0 : hi;    /* the cut covers hi > 36; NaN stays */
+    double e, es, l, s, sd, sp, tail;
+    lo = hi > 40.0 ? 0.0 : lo;           /* lo is used for -800 < hi <= 40 only */
+    lo = hi < -800.0 ? 0.0 : lo;
+    es = cact_exp_neg_x64(-fabs(h), &e);
+    l = cact_log1p_01_f64(e);
+    s = (h >= 0.0 ? 1.0 : e) / (1.0 + e);
+    sd = e / (1.0 + e * (2.0 + e));
+    *sig = h < -40.0 ? (es + es * lo) * 0x1p-64 : s + sd * lo;
+    sp = (h > 0.0 ? h : 0.0) + (l + s * lo);
+    /* left tail: softplus(t) = exp(t) to 2^-58, divided by beta before the
+       2^-64 so that a subnormal result is rounded once */
+    tail = ((es + es * lo) / beta) * 0x1p-64;
+    return hi > 36.0 ? z : (h < -40.0 ? tail : sp / beta);
+}
+CACT_INLINE double cact_softplus_f64(double z, double beta, double threshold)
+{
+    double s;
+    (void)threshold;
+    return cact_softplus_core_f64(z, beta, &s);
+}
+CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double threshold)
+{
+    double s;
+    (void)threshold;
+    cact_softplus_core_f64(z, beta, &s);
+    return s;
+}
+CACT_INLINE double cact_softplus_fwd_deriv_f64(double z, double *d, double beta, double threshold)
+{
+    (void)threshold;
+    return cact_softplus_core_f64(z, beta, d);
+}
+
+/* ---------------------------------------------------------- log_sigmoid */
+/*
+ * log_sigmoid(z) = -softplus(-z) = min(z, 0) - log1p(e), e = exp(-|z|): both
+ * terms have the same sign.  Derivative sigmoid(-z) = (z >= 0 ? e : 1)/(1 + e),
+ * accurate in both tails.
+ */
+CACT_INLINE double cact_log_sigmoid_fwd_deriv_f64(double z, double *d)
+{
+    double e;
+    cact_exp_neg_x64(-fabs(z), &e);
+    *d = (z >= 0.0 ? e : 1.0) / (1.0 + e);
+    return (z < 0.0 ? z : 0.0) - cact_log1p_01_f64(e);
+}
+CACT_INLINE double cact_log_sigmoid_f64(double z)
+{
+    double e;
+    cact_exp_neg_x64(-fabs(z), &e);
+    return (z < 0.0 ? z : 0.0) - cact_log1p_01_f64(e);
+}
+CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
+{
+    double e;
+    cact_exp_neg_x64(-fabs(z), &e);
+    return (z >= 0.0 ? e : 1.0) / (1.0 + e);
+}
+
+/* ----------------------------------------------------------------- silu */
+/*
+ * silu(z) = z sigmoid(z); with e = exp(-|z|):
+ *   z >= 0:  silu = z/(1 + e),    silu' = (1 + e (1 + z)) / (1 + e (2 + e))
+ *   z <  0:  silu = z e/(1 + e),  silu' = e f / (1 + e (2 + e)),  f = (1 + z) + e
+ * (z e formed from e 2^64, so it is rounded once where it is subnormal; in the
+ * left tail the products z e and e f are exact (two_prod) and the division
+ * by 1 + e or (1 + e)^2 is applied as a small relative correction).
+ * silu' vanishes at z0 = -1.27846... (f = 0) and the closed form collects the
+ * rounding of e, f, the product and the division; for z in (z0 - 0.6, z0 + 1.28)
+ * (about -1.88 to 0) silu' = d q(d) instead, d = z - z0 as a double-double
+ * (z0 stored as hi + lo, Fast2Sum) and q a degree-22 polynomial fitted with
+ * mpmath (tools/gen_family_consts.py), so silu' keeps its relative accuracy at
+ * the zero and does not depend on exp there.
+ */
+CACT_INLINE double cact_silu_d_near_root(double dh, double dl)
+{
+    /* g'(z) = d q(d), d = z - root = dh + dl, for dh in [-0.6, 1.28]; q a polynomial
+       in t = dh - mid (exact), q(mid) as a double-double */
+    double t = dh - CACT_SILU_MID, p;
+    p = CACT_SILU_Q22;
+    p = p * t + CACT_SILU_Q21;
+    p = p * t + CACT_SILU_Q20;
+    p = p * t + CACT_SILU_Q19;
+    p = p * t + CACT_SILU_Q18;
+    p = p * t + CACT_SILU_Q17;
+    p = p * t + CACT_SILU_Q16;
+    p = p * t + CACT_SILU_Q15;
+    p = p * t + CACT_SILU_Q14;
+    p = p * t + CACT_SILU_Q13;
+    p = p * t + CACT_SILU_Q12;
+    p = p * t + CACT_SILU_Q11;
+    p = p * t + CACT_SILU_Q10;
+    p = p * t + CACT_SILU_Q9;
+    p = p * t + CACT_SILU_Q8;
+    p = p * t + CACT_SILU_Q7;
+    p = p * t + CACT_SILU_Q6;
+    p = p * t + CACT_SILU_Q5;
+    p = p * t + CACT_SILU_Q4;
+    p = p * t + CACT_SILU_Q3;
+    p = p * t + CACT_SILU_Q2;
+    p = p * t + CACT_SILU_Q1;
+    p = CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + p * t);
+    return dh * p + dl * p;
+}
+CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
+{
+    double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
+    /* d = z - z0 = dh + dl: Fast2Sum of -z0_hi and z (|z0_hi| >= |z| wherever the
+       difference is inexact) */
+    double dh = zc - CACT_SILU_ROOT_HI;
+    double dl = (zc - (dh + CACT_SILU_ROOT_HI)) - CACT_SILU_ROOT_LO;
+    int near = dh > -0.6 && dh < 1.28;
+    double dn = cact_silu_d_near_root(near ? dh : 0.0, dl);
+    /* z >= 0 */
+    double den = 1.0 + e * (2.0 + e);
+    double rpos = (1.0 + e * (1.0 + zc)) / den;
+    /* z < z0 - 0.6: e f/(1 + e)^2 = p (1 - m), p = e 2^64 f exact (two_prod),
+       m = e(2 + e)/(1 + e)^2 <= 0.25: the rounding of m is damped by m */
+    double f = (1.0 + zc) + e;           /* 1 + z exact for z <= -0.5 */
+    double pl, p = cact_two_prod(es, f, &pl);
+    double m = e * (2.0 + e) / den;
+    double rneg = (p - (p * m - pl)) * 0x1p-64;
+    return near ? dn : (z >= 0.0 ? rpos : rneg);
+}
+CACT_INLINE double cact_silu_e(double z, double e, double es)
+{
+    /* z e/(1 + e) from e 2^64; for z < -1.38 (e < 1/4) as w (1 - s), w = z e 2^64
+       exact, s = e/(1 + e) <= 0.2 */
+    double zc = z < -800.0 ? -800.0 : z;
+    double wl, w = cact_two_prod(zc, es, &wl);
+    double s = e / (1.0 + e);
+    double yt = (w - (w * s - wl)) * 0x1p-64;
+    double ya = ((z >= 0.0 ? zc : w) / (1.0 + e)) * (z >= 0.0 ? 1.0 : 0x1p-64);
+    return z < -1.38 ? yt : ya;
+}
+CACT_INLINE double cact_silu_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_silu_e(z, e, es);
+}
+CACT_INLINE double cact_silu_derivative_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_silu_deriv_e(z, e, es);
+}
+CACT_INLINE double cact_silu_fwd_deriv_f64(double z, double *d)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    *d = cact_silu_deriv_e(z, e, es);
+    return cact_silu_e(z, e, es);
+}
+
+/* ----------------------------------------------------------------- mish */
+/*
+ * mish(z) = z tanh(softplus(z)), e = exp(-|z|).  tanh(log(1 + x)) =
+ * x(x + 2)/(x(x + 2) + 2) for x = exp(z), so:
+ *   z <= 0:  T = e(e + 2)/M, M = e(e + 2) + 2, = e (1 - c),
+ *            c = (e/2)(1 + e)/(1 + e(1 + e/2)) in [0, 0.4]
+ *            mish' = T + z sigmoid(z)(1 - T^2) = e B / M^2,
+ *            B = 4(1 + z) + e(6 + 4z + e(4 + e))
+ *   z >  0:  (times exp(-2z)) T = (1 + 2e)/D = 1 - 2e^2/D, D = 1 + 2e(1 + e),
+ *            mish' = 1 + (2e^2/D)(2z(1 + e)/D - 1)
+ * The forward is a correction to z e (z <= 0, z e exact by two_prod) or to z;
+ * mish' in the left tail a correction to e B / 4 (e B exact by two_prod).
+ * mish' vanishes at z1 = -1.19243... (B = 0); for z in (z1 - 0.5, z1 + 1.2)
+ * (about -1.69 to 0) mish' = d q(d) as for silu (degree-22 fit).
+ */
+CACT_INLINE double cact_mish_d_near_root(double dh, double dl)
+{
+    /* g'(z) = d q(d), d = z - root = dh + dl, for dh in [-0.5, 1.2]; q a polynomial
+       in t = dh - mid (exact), q(mid) as a double-double */
+    double t = dh - CACT_MISH_MID, p;
+    p = CACT_MISH_Q22;
+    p = p * t + CACT_MISH_Q21;
+    p = p * t + CACT_MISH_Q20;
+    p = p * t + CACT_MISH_Q19;
+    p = p * t + CACT_MISH_Q18;
+    p = p * t + CACT_MISH_Q17;
+    p = p * t + CACT_MISH_Q16;
+    p = p * t + CACT_MISH_Q15;
+    p = p * t + CACT_MISH_Q14;
+    p = p * t + CACT_MISH_Q13;
+    p = p * t + CACT_MISH_Q12;
+    p = p * t + CACT_MISH_Q11;
+    p = p * t + CACT_MISH_Q10;
+    p = p * t + CACT_MISH_Q9;
+    p = p * t + CACT_MISH_Q8;
+    p = p * t + CACT_MISH_Q7;
+    p = p * t + CACT_MISH_Q6;
+    p = p * t + CACT_MISH_Q5;
+    p = p * t + CACT_MISH_Q4;
+    p = p * t + CACT_MISH_Q3;
+    p = p * t + CACT_MISH_Q2;
+    p = p * t + CACT_MISH_Q1;
+    p = CACT_MISH_Q0_HI + (CACT_MISH_Q0_LO + p * t);
+    return dh * p + dl * p;
+}
+CACT_INLINE double cact_mish_y(double z, double e, double es)
+{
+    /* z <= 0: T = e (1 - c), c = (e/2)(1 + e)/(1 + e(1 + e/2)) in [0, 0.4]:
+       mish = w - w c with w = z e 2^64 exact (two_prod), so the small term carries
+       the rounding of c and the result is rounded once on top of e.
+       z > 0: T = 1 - s, s = 2e^2/D, mish = z - z s. */
+    double zc = z < -800.0 ? -800.0 : z;
+    double wl, w = cact_two_prod(zc, es, &wl);
+    double c = (0.5 * e) * (1.0 + e) / (1.0 + e * (1.0 + 0.5 * e));
+    double yn = (w - (w * c - wl)) * 0x1p-64;
+    double sp = 2.0 * (e * e) / (1.0 + 2.0 * e * (1.0 + e));
+    double yp = z - (z > 800.0 ? 800.0 : z) * sp;  /* sp = 0 there: no inf * 0 */
+    return z > 0.0 ? yp : yn;
+}
+CACT_INLINE double cact_mish_d(double z, double e, double es)
+{
+    double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
+    /* z1 - 0.5 < z < z1 + 1.2: the polynomial (no exp, no cancellation);
+       d = z - z1 = dh + dl as for silu */
+    double dh = zc - CACT_MISH_ROOT_HI;
+    double dl = (zc - (dh + CACT_MISH_ROOT_HI)) - CACT_MISH_ROOT_LO;
+    int near = dh > -0.5 && dh < 1.2;
+    double dn = cact_mish_d_near_root(near ? dh : 0.0, dl);
+    /* z < z1 - 0.5: e B / M^2 = (p/4)(1 - k), p = e 2^64 B exact (two_prod),
+       M^2/4 = 1 + m, m = n(1 + n/4), k = m/(1 + m) <= 0.31: the rounding of k is
+       damped by k (1 + z is exact for z <= -0.5) */
+    double b = 4.0 * (1.0 + zc) + e * ((6.0 + 4.0 * zc) + e * (4.0 + e));
+    double n = e * (e + 2.0), m = n * (1.0 + 0.25 * n), kn = m / (1.0 + m);
+    double pl, p = cact_two_prod(es, b, &pl);
+    double rneg = (p - (p * kn - pl)) * 0x1p-66;
+    /* z > 0: mish' = 1 + k (2z(1 + e)/D - 1), k = 2e^2/D, D = 1 + 2e(1 + e):
+       a correction to 1 */
+    double dd = 1.0 + 2.0 * e * (1.0 + e), k = 2.0 * (e * e) / dd;
+    double rpos = 1.0 + k * (2.0 * zc * (1.0 + e) / dd - 1.0);
+    return near ? dn : (z > 0.0 ? rpos : rneg);
+}
+CACT_INLINE double cact_mish_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_mish_y(z, e, es);
+}
+CACT_INLINE double cact_mish_derivative_f64(double z)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    return cact_mish_d(z, e, es);
+}
+CACT_INLINE double cact_mish_fwd_deriv_f64(double z, double *d)
+{
+    double e, es = cact_exp_neg_x64(-fabs(z), &e);
+    *d = cact_mish_d(z, e, es);
+    return cact_mish_y(z, e, es);
+}
+
+/* ------------------------------------------------------------- softsign */
+/*
+ * softsign(z) = z/(1 + |z|), softsign' = 1/(1 + |z|)^2.  1 + |z| = p + c exactly
+ * (TwoSum), and the correction c/p is applied to first order:
+ * z/(p + c) = (z/p)(1 - c/p), 1/(p + c)^2 = (1/p^2)(1 - 2c/p).  Beyond |z| = 2^60
+ * the value is +-1; beyond 2^500 the derivative is (1/|z|)^2 (p^2 would overflow).
+ */
+CACT_INLINE double cact_softsign_sum(double a, double *c)
+{
+    double p = 1.0 + a, bb = p - 1.0;
+    *c = (1.0 - (p - bb)) + (a - bb);
+    return p;
+}
+CACT_INLINE double cact_softsign_f64(double z)
+{
+    double c, zc = z > 0x1p60 ? 0x1p60 : (z < -0x1p60 ? -0x1p60 : z);
+    double p = cact_softsign_sum(fabs(zc), &c), q = zc / p;
+    return q - q * (c / p);
+}
+CACT_INLINE double cact_softsign_derivative_f64(double z)
+{
+    double a = fabs(z), ac = a < 0x1p500 ? a : 0x1p500, c;
+    double p = cact_softsign_sum(ac, &c), q = 1.0 / (p * p);
+    double r = 1.0 / (a < 0x1p500 ? 1.0 : a);   /* no 1/0 on the unused side */
+    return a < 0x1p500 ? q - 2.0 * q * (c / p) : r * r;
+}
+CACT_INLINE double cact_softsign_fwd_deriv_f64(double z, double *d)
+{
+    *d = cact_softsign_derivative_f64(z);
+    return cact_softsign_f64(z);
+}
+
+/* ----------------------------------------------------------- tanhshrink */
+/*
+ * tanhshrink(z) = z - tanh z.
+ *   |z| <= 1: z^3 g(z^2), g a degree-16 polynomial (Chebyshev fit on [0, 1],
+ *             relative error 3e-17), z^2 exact (two_prod): the subtraction
+ *             cancels here;
+ *   |z| >  1: sign(z) ((a - 1) + 2e/(1 + e)), a = |z|, e = exp(-2a), using
+ *             1 - tanh a = 2e/(1 + e); a - 1 is exact for a <= 2, both terms
+ *             are positive.
+ * Derivative tanh(z)^2: with r = a^3 g(a^2) = a - tanh a, a^2 - r(2a - r) for
+ * a <= 1 (a^2 exact as a double-double), else 1 - 4e/(1 + e)^2.
+ */
+CACT_INLINE double cact_tanhshrink_poly(double a, double *wh, double *wl)
+{
+    /* a^3 g(a^2) for 0 <= a <= 1 (a clamped there), with a^2 = *wh + *wl exact:
+       a^3 = a *wh + a *wl rounded once, g = g0 + w h(w) with g0 a double-double */
+    double ac = a <= 1.0 ? a : 1.0, w, g;
+    w = *wh = cact_two_prod(ac, ac, wl);
+    g = CACT_TANHSHRINK_G16;
+    g = g * w + CACT_TANHSHRINK_G15;
+    g = g * w + CACT_TANHSHRINK_G14;
+    g = g * w + CACT_TANHSHRINK_G13;
+    g = g * w + CACT_TANHSHRINK_G12;
+    g = g * w + CACT_TANHSHRINK_G11;
+    g = g * w + CACT_TANHSHRINK_G10;
+    g = g * w + CACT_TANHSHRINK_G9;
+    g = g * w + CACT_TANHSHRINK_G8;
+    g = g * w + CACT_TANHSHRINK_G7;
+    g = g * w + CACT_TANHSHRINK_G6;
+    g = g * w + CACT_TANHSHRINK_G5;
+    g = g * w + CACT_TANHSHRINK_G4;
+    g = g * w + CACT_TANHSHRINK_G3;
+    g = g * w + CACT_TANHSHRINK_G2;
+    g = g * w + CACT_TANHSHRINK_G1;
+    g = CACT_TANHSHRINK_G0_HI + (CACT_TANHSHRINK_G0_LO + g * w);
+    return (ac * w + ac * *wl) * g;
+}
+CACT_INLINE double cact_tanhshrink_fwd_deriv_f64(double z, double *d)
+{
+    double a = fabs(z), e, wh, wl, r = cact_tanhshrink_poly(a, &wh, &wl);
+    cact_exp_neg_x64(-2.0 * a, &e);
+    /* a <= 1: tanh^2 = (a - r)^2 = a^2 - r(2a - r), a^2 = wh + wl;
+       a > 1: tanh^2 = 1 - 4e/(1 + e)^2 */
+    *d = a <= 1.0 ? wh + (wl - r * (2.0 * a - r)) : 1.0 - 4.0 * e / (1.0 + e * (2.0 + e));
+    return copysign(a <= 1.0 ? r : (a - 1.0) + 2.0 * e / (1.0 + e), z);
+}
+CACT_INLINE double cact_tanhshrink_f64(double z)
+{
+    double a = fabs(z), e, wh, wl, r = cact_tanhshrink_poly(a, &wh, &wl);
+    cact_exp_neg_x64(-2.0 * a, &e);
+    return copysign(a <= 1.0 ? r : (a - 1.0) + 2.0 * e / (1.0 + e), z);
+}
+CACT_INLINE double cact_tanhshrink_derivative_f64(double z)
+{
+    double d;
+    cact_tanhshrink_fwd_deriv_f64(z, &d);
+    return d;
+}
+
+/* -------------------------------------------------------------- float32 */
+/*
+ * float32: the float64 function on the exact double of z, rounded once.
+ */
+#define CACT_FAMILY_F32(NAME)                                                  \
+CACT_INLINE float cact_##NAME##_f32(float z)                                   \
+{                                                                              \
+    return (float)cact_##NAME##_f64((double)z);                                \
+}                                                                              \
+CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
+{                                                                              \
+    return (float)cact_##NAME##_derivative_f64((double)z);                     \
+}                                                                              \
+CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
+{                                                                              \
+    double dd, y = cact_##NAME##_fwd_deriv_f64((double)z, &dd);                \
+    *d = (float)dd;                                                            \
+    return (float)y;                                                           \
+}
+CACT_FAMILY_F32(log_sigmoid)
+CACT_FAMILY_F32(silu)
+CACT_FAMILY_F32(mish)
+CACT_FAMILY_F32(softsign)
+CACT_FAMILY_F32(tanhshrink)
+
+CACT_INLINE float cact_softplus_f32(float z, double beta, double threshold)
+{
+    return (float)cact_softplus_f64((double)z, beta, threshold);
+}
+CACT_INLINE float cact_softplus_derivative_f32(float z, double beta, double threshold)
+{
+    return (float)cact_softplus_derivative_f64((double)z, beta, threshold);
+}
+CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, double threshold)
+{
+    double dd, y = cact_softplus_fwd_deriv_f64((double)z, &dd, beta, threshold);
+    *d = (float)dd;
+    return (float)y;
+}
+
+#endif /* CACT_FAMILY_EXP_H */
