@@ -12,6 +12,8 @@ Environment:
   CACTIVATIONS_DEBUG=1       Cython bounds/wraparound/initialized checks on, -O0 -g.
   CACTIVATIONS_VEC_REPORT=1  print GCC's report of the loops it vectorized
                              (-fopt-info-vec-optimized).
+  CACTIVATIONS_VARIANTS=...  build only these variants (comma-separated; baseline
+                             is always built), for quicker development builds.
   CACTIVATIONS_OPENMP=0      build without OpenMP (every kernel on one thread);
                              by default OpenMP is used when the compiler has it.
 """
@@ -40,6 +42,10 @@ VARIANTS = {"baseline": ("", [])}
 if platform.machine().lower() in ("x86_64", "amd64") and os.name != "nt":
     VARIANTS["avx2"] = ("_avx2", ["-march=x86-64-v3"])
     VARIANTS["avx512"] = ("_avx512", ["-march=x86-64-v4"])
+# CACTIVATIONS_VARIANTS=baseline,avx2 builds only those (a quicker build for development)
+if os.environ.get("CACTIVATIONS_VARIANTS"):
+    _keep = {v.strip() for v in os.environ["CACTIVATIONS_VARIANTS"].split(",")} | {"baseline"}
+    VARIANTS = {k: v for k, v in VARIANTS.items() if k in _keep}
 
 
 def render_kernels(suffix):
@@ -48,8 +54,11 @@ def render_kernels(suffix):
     template = (HERE / "src" / "_kernels.pyx.tp").read_text()
     text = Tempita.sub(
         template,
-        elementwise=[a.name for a in acts.values() if a.kind == "elementwise"],
-        public=[a.name for a in acts.values() if a.kind == "elementwise" and a.public],
+        acts=[
+            {"name": a.name, "bwd": a.backward_from,
+             "np": sum(1 for p in a.params if p.check != "choice")}
+            for a in acts.values() if a.kind == "elementwise"
+        ],
     )
     target = HERE / "src" / f"_kernels{suffix}.pyx"
     if not target.exists() or target.read_text() != text:
@@ -106,7 +115,8 @@ extensions = [
         ],
         extra_compile_args=cflags + flags + OPENMP,
         extra_link_args=OPENMP,
-        depends=["src/cact_math.h", "src/_kernels.pyx.tp", "cactivations/_registry.py"],
+        depends=[str(p.relative_to(HERE)) for p in sorted((HERE / "src").glob("*.h"))]
+        + ["src/_kernels.pyx.tp", "cactivations/_registry.py"],
     )
     for name, (suffix, flags) in VARIANTS.items()
 ]

@@ -26,25 +26,8 @@ except ImportError as exc:  # the source tree, not an installed package
     ) from exc
 
 from . import _cpu
-from ._api import (
-    OutputLayerGrad,
-    SquaredErrorDelta,
-    log_softmax,
-    log_softmax_backward,
-    logit,
-    output_layer_grad,
-    sigmoid,
-    sigmoid_backward,
-    sigmoid_derivative,
-    softmax,
-    softmax_backward,
-    softmax_jacobian,
-    squared_error,
-    squared_error_delta,
-    tanh,
-    tanh_backward,
-    tanh_derivative,
-)
+from . import _api
+from ._api import *  # noqa: F401,F403  (the public functions, listed in _api.__all__)
 
 __version__ = "0.1.0"
 
@@ -136,27 +119,6 @@ def show_config(*, file=None):
     return info
 
 
-__all__ = [
-    "sigmoid",
-    "tanh",
-    "softmax",
-    "log_softmax",
-    "logit",
-    "sigmoid_derivative",
-    "tanh_derivative",
-    "sigmoid_backward",
-    "tanh_backward",
-    "softmax_backward",
-    "log_softmax_backward",
-    "softmax_jacobian",
-    "squared_error",
-    "squared_error_delta",
-    "output_layer_grad",
-    "SquaredErrorDelta",
-    "OutputLayerGrad",
-    "show_config",
-    "set_num_threads",
-    "get_num_threads",
-]
+__all__ = [*_api.__all__, "show_config", "set_num_threads", "get_num_threads"]
 
 _threads_from_environment()

@@ -12,8 +12,11 @@ from typing import NamedTuple
 import numpy as np
 
 from ._cpu import kernels as _kernels
-from ._dispatch import activation_entry, cast_result, coerce, run
-from ._registry import ACTIVATIONS
+from ._dispatch import (
+    activation_entry, activation_params, cast_result, coerce, normalize_axis, run,
+)
+from ._examples import EXAMPLES as _GENERATED_EXAMPLES
+from ._registry import ACTIVATIONS, LOSS_ACTIVATIONS
 
 _MODULE = "cactivations"
 _OUT_DOC = """out : ndarray, optional
@@ -38,45 +41,98 @@ def _finish(f, name, doc):
 # whatever happens, and a list converts as NumPy converts it, so both are made
 # arrays first; a Python float beside an array stays a (weak) scalar.
 
-def _unary(name, doc, param="z"):
-    kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
+def _signature(f, last, act):
+    """The signature users see: f's array arguments (the last one named
+    ``last``), the keyword parameters of ``act``, then ``out``."""
+    P = inspect.Parameter
+    arrays = [q for q in inspect.signature(f).parameters.values() if q.kind == P.POSITIONAL_ONLY]
+    arrays[-1] = arrays[-1].replace(name=last)
+    keyword = [P(p.name, P.KEYWORD_ONLY, default=p.default) for p in (act.params if act else ())]
+    return inspect.Signature([*arrays, *keyword, P("out", P.KEYWORD_ONLY, default=None)])
 
-    def f(z, /, *, out=None):
-        if out is None and (type(z) is float or type(z) is list):
-            z = np.asarray(z)
-        if type(z) is np.ndarray:
-            y = fast(z, out)
-            if y is not None:
-                return y
-        return run(name, kernel, (z,), out=out)[0][0]
 
-    if param != "z":  # positional-only, so the name is only what the signature shows
-        sig = inspect.signature(f)
-        first, *rest = sig.parameters.values()
-        f.__signature__ = sig.replace(parameters=[first.replace(name=param), *rest])
+def _unary(name, doc, param="z", act=None, suffix=""):
+    """``name(z, /, *, <params of act>, out=None)`` from the kernels
+    ``<kernel><suffix>`` (the kernel is ``act``'s, or the one a choice
+    parameter selects)."""
+    if act is None or not act.params:
+        kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
+
+        def f(z, /, *, out=None):
+            if out is None and (type(z) is float or type(z) is list):
+                z = np.asarray(z)
+            if type(z) is np.ndarray:
+                y = fast(z, out)
+                if y is not None:
+                    return y
+            return run(name, kernel, (z,), out=out)[0][0]
+    else:
+        kernels = {k: (getattr(_kernels, k + suffix), getattr(_kernels, k + suffix + "_fast"))
+                   for k in _kernel_names(act)}
+        default = activation_params(name, act, {})
+
+        def f(z, /, *, out=None, **params):
+            kname, p0, p1 = activation_params(name, act, params) if params else default
+            kernel, fast = kernels[kname]
+            if out is None and (type(z) is float or type(z) is list):
+                z = np.asarray(z)
+            if type(z) is np.ndarray:
+                y = fast(z, out, p0, p1)
+                if y is not None:
+                    return y
+            return run(name, lambda x, o: kernel(x, o, p0, p1), (z,), out=out)[0][0]
+
+    f.__signature__ = _signature(f, param, act)
     return _finish(f, name, doc)
 
 
-def _binary(name, doc):
-    kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
+def _binary(name, doc, act=None, saved="output"):
+    """``name(grad_output, <saved>, /, *, <params of act>, out=None)``."""
+    kernels = {k: (getattr(_kernels, k + "_backward"), getattr(_kernels, k + "_backward_fast"))
+               for k in (_kernel_names(act) if act is not None else (name[:-9],))}
+    default = activation_params(name, act, {}) if act is not None else (name[:-9], 0.0, 0.0)
 
-    def f(grad_output, output, /, *, out=None):
+    def f(grad_output, output, /, *, out=None, **params):
+        kname, p0, p1 = activation_params(name, act, params) if params else default
+        kernel, fast = kernels[kname]
         if type(grad_output) is list:
             grad_output = np.asarray(grad_output)
         if type(output) is list:
             output = np.asarray(output)
         if type(grad_output) is np.ndarray and type(output) is np.ndarray:
-            y = fast(grad_output, output, out)
+            y = fast(grad_output, output, out, p0, p1)
             if y is not None:
                 return y
-        return run(name, kernel, (grad_output, output), out=out)[0][0]
+        return run(name, lambda g, s, o: kernel(g, s, o, p0, p1), (grad_output, output),
+                   out=out)[0][0]
 
+    f.__signature__ = _signature(f, saved, act)
     return _finish(f, name, doc)
+
+
+def _kernel_names(act):
+    """The kernels an activation's parameters can select (itself, or its choices)."""
+    for p in act.params:
+        if p.check == "choice":
+            return tuple(dict.fromkeys(p.choices.values()))
+    return (act.name,)
+
+
+def _params_doc(a):
+    lines = []
+    for p in a.params:
+        kind = "str" if p.check == "choice" else "float"
+        lines.append(f"{p.name} : {kind}, default {p.default!r}\n    {p.doc}.")
+    return "".join(line + "\n" for line in lines)
 
 
 def _elementwise_docs(a):
     n = a.name
-    fwd = f"""{n}(z, /, *, out=None)
+    params = _params_doc(a)
+    kw = "".join(f"{p.name}={p.default!r}, " for p in a.params)
+    kinks = f"\n\nAt the kinks (PyTorch's convention): ``{a.kinks}``." if a.kinks else ""
+    saved = "output" if a.backward_from == "output" else "z"
+    fwd = f"""{n}(z, /, *, {kw}out=None)
 
 Elementwise {n}: ``{a.formula}``.
 
@@ -85,8 +141,8 @@ Elementwise {n}: ``{a.formula}``.
 Parameters
 ----------
 z : array_like
-    Input (logits).
-{_OUT_DOC}
+    Input (pre-activations).
+{params}{_OUT_DOC}
 
 Returns
 -------
@@ -96,40 +152,49 @@ ndarray
 See Also
 --------
 {n}_derivative : the derivative from the input.
-{n}_backward : the gradient from the saved output.
+{n}_backward : the gradient for backpropagation.
 """
-    der = f"""{n}_derivative(z, /, *, out=None)
+    der = f"""{n}_derivative(z, /, *, {kw}out=None)
 
-Derivative of {n} from the input, elementwise: ``{a.derivative_formula}``.
+Derivative of {n} from the input, elementwise: ``{a.derivative_formula}``.{kinks}
 
 Computed from ``z`` (not from the output), so the result keeps its relative
-accuracy in the tails where the output-based formula rounds to 0.
+accuracy where an output-based formula would round to 0.
 
 Parameters
 ----------
 z : array_like
-    Input (logits).
-{_OUT_DOC}
+    Input (pre-activations).
+{params}{_OUT_DOC}
 
 Returns
 -------
 ndarray
     ``{n}'(z)``.
 """
-    bwd = f"""{n}_backward(grad_output, output, /, *, out=None)
-
-Backward pass of {n} from its saved output: ``{a.backward_formula}``.
+    if a.backward_from == "output":
+        how = f"""from its saved output ``y = {n}(z)``: ``{a.backward_formula}``.
 
 This is the vector-Jacobian product backpropagation needs when the forward
-output ``y`` is already computed (no exponential is evaluated).
+output ``y`` is already computed (no exponential is evaluated)."""
+        what = f"output : array_like\n    The saved forward output ``y = {n}(z)``."
+    else:
+        how = f"""from its saved input ``z``: ``{a.backward_formula}``.
+
+The input, not the output, is what determines the derivative exactly here
+(as in PyTorch), so that is what the backward takes; it is
+``grad_output * {n}_derivative(z)`` in one pass."""
+        what = "z : array_like\n    The saved forward input."
+    bwd = f"""{n}_backward(grad_output, {saved}, /, *, {kw}out=None)
+
+Backward pass of {n} {how}{kinks}
 
 Parameters
 ----------
 grad_output : array_like
     Gradient of the loss with respect to the output, ``dL/dy``.
-output : array_like
-    The saved forward output ``y``. The two arguments broadcast together.
-{_OUT_DOC}
+{what} The two arguments broadcast together.
+{params}{_OUT_DOC}
 
 Returns
 -------
@@ -140,6 +205,7 @@ ndarray
 
 
 _EXAMPLES = {
+    **_GENERATED_EXAMPLES,
     "sigmoid": """
 Examples
 --------
@@ -191,22 +257,21 @@ array([2.        , 0.83994868])
 """,
 }
 
-_made = {}
+#: every elementwise function made from the registry: name -> function
+ELEMENTWISE_FUNCTIONS = {}
 for _a in ACTIVATIONS.values():
     if _a.kind != "elementwise" or not _a.public:
         continue
     _docs = _elementwise_docs(_a)
-    for _suffix, _doc, _factory in zip(("", "_derivative", "_backward"), _docs,
-                                       (_unary, _unary, _binary)):
+    _saved = "output" if _a.backward_from == "output" else "z"
+    for _suffix, _doc in zip(("", "_derivative", "_backward"), _docs):
         _name = _a.name + _suffix
-        _made[_name] = _factory(_name, _doc + _EXAMPLES.get(_name, ""))
-
-sigmoid = _made["sigmoid"]
-sigmoid_derivative = _made["sigmoid_derivative"]
-sigmoid_backward = _made["sigmoid_backward"]
-tanh = _made["tanh"]
-tanh_derivative = _made["tanh_derivative"]
-tanh_backward = _made["tanh_backward"]
+        _doc += _EXAMPLES.get(_name, "")
+        if _suffix == "_backward":
+            ELEMENTWISE_FUNCTIONS[_name] = _binary(_name, _doc, act=_a, saved=_saved)
+        else:
+            ELEMENTWISE_FUNCTIONS[_name] = _unary(_name, _doc, act=_a, suffix=_suffix)
+globals().update(ELEMENTWISE_FUNCTIONS)
 
 logit = _unary("logit", param="p", doc=f"""logit(p, /, *, out=None)
 
@@ -416,10 +481,21 @@ class SquaredErrorDelta(NamedTuple):
     output: np.ndarray
 
 
+class CrossEntropyDelta(NamedTuple):
+    """Result of `softmax_cross_entropy_delta` and `sigmoid_binary_cross_entropy_delta`."""
+
+    #: the cross-entropy summed over all rows (elements), a 0-d array of the result dtype
+    loss: np.ndarray
+    #: dE/dz, the error signal of the layer
+    delta: np.ndarray
+    #: y = softmax(z) or sigmoid(z)
+    output: np.ndarray
+
+
 class OutputLayerGrad(NamedTuple):
     """Result of `output_layer_grad`."""
 
-    #: E = 1/2 sum (y - t)^2 over the batch, a 0-d array
+    #: E over the batch (squared error or cross-entropy), a 0-d array
     loss: np.ndarray
     #: dE/dw, of the shape of w
     grad_w: np.ndarray
@@ -429,7 +505,21 @@ class OutputLayerGrad(NamedTuple):
     output: np.ndarray
 
 
-_LOSS_KERNELS = {name: getattr(_kernels, "sqerr_delta_" + name) for name in ACTIVATIONS}
+#: the activations ``activation=`` accepts
+_LOSS_TABLE = {name: ACTIVATIONS[name] for name in LOSS_ACTIVATIONS}
+
+
+def _loss_kernel(name):
+    """The fused squared-error kernel of an activation, with its default parameters."""
+    a = ACTIVATIONS[name]
+    if a.kind == "rowwise":
+        return getattr(_kernels, "sqerr_delta_" + name)
+    kname, p0, p1 = activation_params("squared_error_delta", a, {})
+    k = getattr(_kernels, "sqerr_delta_" + kname)
+    return lambda z, t, y, d: k(z, t, y, d, p0, p1)
+
+
+_LOSS_KERNELS = {name: _loss_kernel(name) for name in LOSS_ACTIVATIONS}
 
 
 def squared_error(output, target, /):
@@ -463,8 +553,9 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
 
     With ``y = g(z)`` and ``E = 1/2 sum (y - t)^2``:
 
-    - elementwise ``g`` (identity, sigmoid, tanh): ``delta = (y - t) g'(z)``,
-      with ``g'`` computed from the input (accurate in the tails);
+    - elementwise ``g`` (identity, sigmoid, tanh, relu, gelu, ...):
+      ``delta = (y - t) g'(z)``, with ``g'`` computed from the input (accurate
+      in the tails);
     - softmax along ``axis``: ``delta = J(z)^T (y - t) = y * ((y - t) - sum (y - t) y)``.
 
     This is the error signal of an output layer: for ``z = x @ w``,
@@ -476,7 +567,10 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
         Pre-activations.
     target : array_like
         Targets ``t``; broadcast to the shape of ``z``.
-    activation : {"identity", "sigmoid", "tanh", "softmax"}
+    activation : str, default "sigmoid"
+        ``"identity"``, ``"softmax"`` or any elementwise activation of the
+        package (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"gelu"``, ...), with
+        its default parameters.
     axis : int, default -1
         The softmax axis (checked, and otherwise unused, for the elementwise ones).
     out : ndarray, optional
@@ -499,7 +593,7 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     0.512902
     """
     fname = "squared_error_delta"
-    act = activation_entry(fname, activation, ACTIVATIONS)
+    act = activation_entry(fname, activation, _LOSS_TABLE)
     kernel = _LOSS_KERNELS[act.name]
     check_axis = None
     if act.kind == "elementwise":  # the axis is checked, and otherwise unused
@@ -509,17 +603,143 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     return SquaredErrorDelta(cast_result(loss, result), delta, y)
 
 
-def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
-    """output_layer_grad(x, w, target, /, *, activation="sigmoid")
+def _class_indices(fname, target, zshape, ax):
+    """``target`` as C-contiguous int64 class indices for the rows along ``ax``
+    of an array of shape ``zshape``, or None if it is not an integer array of
+    the rows' shape (it is then a probability target)."""
+    if not isinstance(target, np.ndarray):
+        try:
+            target = np.asarray(target)
+        except (TypeError, ValueError):
+            return None
+    if target.dtype.kind not in "iu" or target.shape != zshape[:ax] + zshape[ax + 1:]:
+        return None
+    K = zshape[ax]
+    if target.size and (int(target.min()) < 0 or int(target.max()) >= K):
+        raise ValueError(f"{fname}: class indices must lie in [0, {K}); got values in "
+                         f"[{int(target.min())}, {int(target.max())}]")
+    return np.ascontiguousarray(target, dtype=np.int64)
+
+
+def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
+    """softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None)
+
+    Softmax, cross-entropy loss and its gradient with respect to the logits,
+    in one pass over ``z`` and ``target``.
+
+    With ``p = softmax(z)`` along ``axis`` and ``E = -sum t log p`` (summed
+    over every row; divide by the number of rows for PyTorch's default mean):
+    ``delta = dE/dz = p sum_k t_k - t``, which is ``p - t`` for targets that
+    sum to 1. ``log p`` is computed as `log_softmax` does, so the loss stays
+    finite and exact for logits of any size (``1e4`` and beyond); terms with
+    ``t_k = 0`` contribute nothing, even where ``p_k`` underflows to 0.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits.
+    target : array_like
+        Either probabilities (broadcastable to the shape of ``z``), or
+        integer class indices in ``[0, K)``, one per row: an integer array of
+        exactly the shape of ``z`` without ``axis``.
+    axis : int, default -1
+        The class axis.
+    out : ndarray, optional
+        Receives ``delta``.
+
+    Returns
+    -------
+    CrossEntropyDelta
+        ``(loss, delta, output)``, ``output`` being ``p``.
+
+    Examples
+    --------
+    >>> import cactivations as ca
+    >>> loss, delta, p = ca.softmax_cross_entropy_delta([[0.0, 0.0], [1e4, 0.0]], [0, 1])
+    >>> p
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+    >>> delta
+    array([[-0.5,  0.5],
+           [ 1. , -1. ]])
+    >>> float(loss)
+    10000.69314718056
+    """
+    fname = "softmax_cross_entropy_delta"
+    zshape = np.shape(z)
+    idx = None
+    if not (isinstance(target, np.ndarray) and target.dtype.kind == "f"):
+        if not zshape:
+            raise ValueError(f"{fname}: z must have at least one dimension (the class axis)")
+        idx = _class_indices(fname, target, zshape, normalize_axis(fname, axis, len(zshape)))
+    if idx is None:
+        (y, delta), loss, result = run(fname, _kernels.softmax_ce_delta, (z, target), nout=2,
+                                       out=out, axis=axis, shape_of_first=True)
+    else:
+        def kernel(zz, y, d, K):
+            return _kernels.softmax_ce_delta(zz, idx, y, d, K)
+
+        (y, delta), loss, result = run(fname, kernel, (z,), nout=2, out=out, axis=axis)
+    return CrossEntropyDelta(cast_result(loss, result), delta, y)
+
+
+def sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None):
+    """sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None)
+
+    Sigmoid, binary cross-entropy and its gradient with respect to the logits,
+    in one pass over ``z`` and ``target``.
+
+    With ``y = sigmoid(z)`` and ``E = -sum (t log y + (1 - t) log(1 - y))``
+    (summed over all elements), computed from the logit as
+    ``max(z, 0) - t z + log1p(exp(-|z|))`` (no overflow, no ``log(0)``):
+    ``delta = dE/dz = y - t``.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits.
+    target : array_like
+        Targets in [0, 1], broadcast to the shape of ``z``.
+    out : ndarray, optional
+        Receives ``delta``.
+
+    Returns
+    -------
+    CrossEntropyDelta
+        ``(loss, delta, output)``, ``output`` being ``sigmoid(z)``.
+
+    Examples
+    --------
+    >>> import cactivations as ca
+    >>> loss, delta, y = ca.sigmoid_binary_cross_entropy_delta([0.0, 1e4], [1.0, 0.0])
+    >>> delta
+    array([-0.5,  1. ])
+    >>> float(loss)
+    10000.69314718056
+    """
+    fname = "sigmoid_binary_cross_entropy_delta"
+    (y, delta), loss, result = run(fname, _kernels.sigmoid_bce_delta, (z, target), nout=2,
+                                   out=out, shape_of_first=True)
+    return CrossEntropyDelta(cast_result(loss, result), delta, y)
+
+
+_OLG_LOSSES = ("squared_error", "cross_entropy")
+
+
+def output_layer_grad(x, w, target, /, *, activation="sigmoid", loss="squared_error"):
+    """output_layer_grad(x, w, target, /, *, activation="sigmoid", loss="squared_error")
 
     Loss and weight gradient of a final layer ``z = x @ w``, ``y = g(z)``, under
     the squared error ``E = 1/2 sum (y - t)^2``:
 
     ``dE/dw_jk = sum_n (g(z_nk) - t_nk) g'(z_nk) x_nj``
 
-    (for softmax, the error signal goes through the full Jacobian). ``x @ w``
-    and ``x^T delta`` are BLAS matrix products; the activation, loss and delta
-    are one fused pass (`squared_error_delta`), written over ``z`` in place.
+    (for softmax, the error signal goes through the full Jacobian), or under
+    the cross-entropy (``loss="cross_entropy"``, with ``activation="softmax"``
+    or ``"sigmoid"``), where ``delta = y - t``. ``x @ w`` and ``x^T delta``
+    are BLAS matrix products; the activation, loss and delta are one fused
+    pass (`squared_error_delta`, `softmax_cross_entropy_delta`,
+    `sigmoid_binary_cross_entropy_delta`), written over ``z`` in place.
 
     Parameters
     ----------
@@ -528,8 +748,12 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
     w : array_like, shape (M, K)
         Weights.
     target : array_like
-        Targets, broadcastable to (N, K) (or (K,)).
-    activation : {"identity", "sigmoid", "tanh", "softmax"}
+        Targets, broadcastable to (N, K) (or (K,)); for softmax with the
+        cross-entropy, also integer class indices of shape (N,) (or ()).
+    activation : str, default "sigmoid"
+        As in `squared_error_delta`.
+    loss : {"squared_error", "cross_entropy"}
+        The cross-entropy goes with ``"softmax"`` or ``"sigmoid"`` only.
 
     Returns
     -------
@@ -547,8 +771,18 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
            [-0.10575419,  0.17744692]])
     """
     fname = "output_layer_grad"
-    act = activation_entry(fname, activation, ACTIVATIONS)
-    arrays, compute, result = coerce(fname, (x, w, target))
+    act = activation_entry(fname, activation, _LOSS_TABLE)
+    if loss not in _OLG_LOSSES:
+        raise ValueError(f"{fname}: unknown loss {loss!r}; known losses: "
+                         + ", ".join(map(repr, _OLG_LOSSES)))
+    if loss == "cross_entropy" and act.name not in ("softmax", "sigmoid"):
+        raise ValueError(f"{fname}: loss='cross_entropy' needs activation 'softmax' or "
+                         f"'sigmoid', got {activation!r}")
+    indices = False
+    if loss == "cross_entropy" and act.name == "softmax":
+        tt = np.asarray(target)
+        indices = tt.dtype.kind in "iu" and tt.shape == np.shape(x)[:-1]
+    arrays, compute, result = coerce(fname, (x, w) if indices else (x, w, target))
     xa = np.asarray(arrays[0], dtype=compute)
     wa = np.asarray(arrays[1], dtype=compute)
     if wa.ndim != 2 or xa.ndim not in (1, 2) or xa.shape[-1] != wa.shape[0]:
@@ -559,11 +793,26 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
     with np.errstate(over="ignore", invalid="ignore"):  # inf is the rounded result
         z = xa @ wa
     # z and the target are in the compute dtype, so delta can overwrite z
-    (y, delta), loss, _ = run(fname, _LOSS_KERNELS[act.name], (z, np.asarray(arrays[2], dtype=compute)),
-                              nout=2, out=z, axis=-1 if act.kind == "rowwise" else None,
-                              shape_of_first=True)
+    t = target if indices else np.asarray(arrays[2], dtype=compute)
+    if loss == "cross_entropy":
+        fused = (softmax_cross_entropy_delta if act.name == "softmax"
+                 else sigmoid_binary_cross_entropy_delta)
+        e, delta, y = fused(z, t, out=z)
+    else:
+        (y, delta), e, _ = run(fname, _LOSS_KERNELS[act.name], (z, t), nout=2, out=z,
+                               axis=-1 if act.kind == "rowwise" else None, shape_of_first=True)
     with np.errstate(over="ignore", invalid="ignore"):
         grad_w = np.outer(xa, delta) if xa.ndim == 1 else xa.T @ delta
     if compute != result:
         y, delta, grad_w = (cast_result(a, result) for a in (y, delta, grad_w))
-    return OutputLayerGrad(cast_result(loss, result), grad_w, delta, y)
+    return OutputLayerGrad(cast_result(e, result), grad_w, delta, y)
+
+
+__all__ = [
+    *ELEMENTWISE_FUNCTIONS,
+    "softmax", "log_softmax", "logit",
+    "softmax_backward", "log_softmax_backward", "softmax_jacobian",
+    "squared_error", "squared_error_delta", "output_layer_grad",
+    "softmax_cross_entropy_delta", "sigmoid_binary_cross_entropy_delta",
+    "SquaredErrorDelta", "CrossEntropyDelta", "OutputLayerGrad",
+]

@@ -96,6 +96,58 @@ def activation_entry(fname, activation, table):
         ) from None
 
 
+_CHECKS = {
+    "real": (lambda v: v == v, "a number (not NaN)"),
+    "finite": (lambda v: abs(v) <= 1.7976931348623157e308, "a finite number"),
+    "positive": (lambda v: 0.0 < v <= 1.7976931348623157e308, "a finite number > 0"),
+    "nonzero": (lambda v: v != 0.0 and abs(v) <= 1.7976931348623157e308,
+                "a finite number other than 0"),
+}
+
+
+def activation_params(fname, act, given):
+    """(kernel name, p0, p1) for the keyword parameters ``given`` of ``act``.
+
+    Missing parameters take their defaults; an unknown name is a TypeError, a
+    value of the wrong type a TypeError, and a value out of range a ValueError,
+    each naming the function and the parameter.
+    """
+    known = {p.name for p in act.params}
+    for key in given:
+        if key not in known:
+            raise TypeError(f"{fname}() got an unexpected keyword argument {key!r}")
+    kernel = act.name
+    floats = []
+    values = {}
+    for p in act.params:
+        v = given.get(p.name, p.default)
+        if p.check == "choice":
+            if not isinstance(v, str) or v not in p.choices:
+                raise ValueError(
+                    f"{fname}: {p.name} must be one of {', '.join(map(repr, p.choices))}, "
+                    f"got {v!r}"
+                )
+            kernel = p.choices[v]
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{fname}: {p.name} must be a real number, got {type(v).__name__}")
+        ok, what = _CHECKS[p.check]
+        try:
+            v = float(v)
+        except OverflowError:
+            raise ValueError(f"{fname}: {p.name} must be {what}, got {v!r}") from None
+        if not ok(v):
+            raise ValueError(f"{fname}: {p.name} must be {what}, got {v!r}")
+        values[p.name] = v
+        floats.append(v)
+    if act.ordered is not None:
+        lo, hi = act.ordered
+        if not values[lo] <= values[hi]:
+            raise ValueError(f"{fname}: {lo} ({values[lo]!r}) must not exceed {hi} ({values[hi]!r})")
+    floats += [0.0] * (2 - len(floats))
+    return kernel, floats[0], floats[1]
+
+
 def check_out(fname, out, shape, result):
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")

@@ -14,7 +14,8 @@ __all__ = [
     "sigmoid_derivative", "tanh_derivative",
     "sigmoid_backward", "tanh_backward", "softmax_backward", "log_softmax_backward",
     "softmax_jacobian", "squared_error", "squared_error_delta", "output_layer_grad",
-    "ACTIVATIONS",
+    "softmax_cross_entropy_delta", "sigmoid_binary_cross_entropy_delta",
+    "ACTIVATIONS", "BACKWARD",
 ]
 
 
@@ -92,12 +93,248 @@ def _one(z):
     return np.ones_like(np.asarray(z))
 
 
+def _a(z):
+    return np.asarray(z, dtype=np.result_type(z, np.float16))
+
+
+def _where(cond, a, b, z):
+    """a where cond, b elsewhere; NaN where z is NaN."""
+    return np.where(np.isnan(z), z, np.where(cond, a, b))
+
+
+def relu(z):
+    z = _a(z)
+    return np.where(z < 0, 0.0, z)
+
+
+def relu_derivative(z):
+    z = _a(z)
+    return _where(z > 0, 1.0, 0.0, z)
+
+
+def hardtanh(z, min_val=-1.0, max_val=1.0):
+    z = _a(z)
+    return _where(z < min_val, min_val, np.where(z > max_val, max_val, z), z)
+
+
+def hardtanh_derivative(z, min_val=-1.0, max_val=1.0):
+    z = _a(z)
+    return _where((z > min_val) & (z < max_val), 1.0, 0.0, z)
+
+
+def relu6(z):
+    return hardtanh(z, 0.0, 6.0)
+
+
+def relu6_derivative(z):
+    return hardtanh_derivative(z, 0.0, 6.0)
+
+
+def leaky_relu(z, negative_slope=0.01):
+    z = _a(z)
+    return np.where(z > 0, z, z * negative_slope)
+
+
+def leaky_relu_derivative(z, negative_slope=0.01):
+    z = _a(z)
+    return _where(z > 0, 1.0, negative_slope, z)
+
+
+def elu(z, alpha=1.0):
+    z = _a(z)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+
+
+def elu_derivative(z, alpha=1.0):
+    z = _a(z)
+    return _where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)), z)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(z):
+    return _SELU_SCALE * elu(z, _SELU_ALPHA)
+
+
+def selu_derivative(z):
+    return _SELU_SCALE * elu_derivative(z, _SELU_ALPHA)
+
+
+def celu(z, alpha=1.0):
+    z = _a(z)
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0) / alpha))
+
+
+def celu_derivative(z, alpha=1.0):
+    z = _a(z)
+    return _where(z > 0, 1.0, np.exp(np.minimum(z, 0) / alpha), z)
+
+
+def _erfc(x):
+    import math
+
+    return np.vectorize(math.erfc, otypes=[np.float64])(x)
+
+
+def _phi(z):
+    with np.errstate(under="ignore"):
+        return np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+
+
+def gelu(z, approximate="none"):
+    z = _a(z)
+    if approximate == "tanh":
+        u = np.sqrt(2 / np.pi) * (z + 0.044715 * z ** 3)
+        return 0.5 * z * (1 + np.tanh(u))
+    return 0.5 * z * _erfc(-z / np.sqrt(2)).astype(z.dtype)
+
+
+def gelu_derivative(z, approximate="none"):
+    z = _a(z)
+    if approximate == "tanh":
+        c = np.sqrt(2 / np.pi)
+        t = np.tanh(c * (z + 0.044715 * z ** 3))
+        return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * c * (1 + 3 * 0.044715 * z * z)
+    return 0.5 * _erfc(-z / np.sqrt(2)).astype(z.dtype) + z * _phi(z)
+
+
+def silu(z):
+    return _a(z) * sigmoid(z)
+
+
+def silu_derivative(z):
+    s = sigmoid(z)
+    return s * (1 + _a(z) * (1 - s))
+
+
+def _softplus1(x):
+    with np.errstate(over="ignore"):
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def mish(z):
+    z = _a(z)
+    return z * np.tanh(_softplus1(z))
+
+
+def mish_derivative(z):
+    z = _a(z)
+    t = np.tanh(_softplus1(z))
+    return t + z * sigmoid(z) * (1 - t * t)
+
+
+def softplus(z, beta=1.0, threshold=20.0):
+    """Exact softplus: the threshold is accepted and ignored, as in cactivations."""
+    z = _a(z)
+    return _softplus1(beta * z) / beta
+
+
+def softplus_derivative(z, beta=1.0, threshold=20.0):
+    return sigmoid(beta * _a(z))
+
+
+def log_sigmoid(z):
+    return -_softplus1(-_a(z))
+
+
+def log_sigmoid_derivative(z):
+    return sigmoid(-_a(z))
+
+
+def softsign(z):
+    z = _a(z)
+    return z / (1 + np.abs(z))
+
+
+def softsign_derivative(z):
+    z = _a(z)
+    return 1 / (1 + np.abs(z)) ** 2
+
+
+def hardsigmoid(z):
+    z = _a(z)
+    return np.minimum(np.maximum(z + 3, 0), 6) / 6
+
+
+def hardsigmoid_derivative(z):
+    z = _a(z)
+    return _where((z > -3) & (z < 3), 1 / 6, 0.0, z)
+
+
+def hardswish(z):
+    z = _a(z)
+    return np.where(z <= -3, 0.0, z * np.minimum(np.maximum(z + 3, 0), 6) / 6)
+
+
+def hardswish_derivative(z):
+    z = _a(z)
+    return _where(z <= -3, 0.0, np.where(z < 3, z / 3 + 0.5, 1.0), z)
+
+
+def tanhshrink(z):
+    z = _a(z)
+    return z - np.tanh(z)
+
+
+def tanhshrink_derivative(z):
+    return np.tanh(_a(z)) ** 2
+
+
+def relu_backward(grad_output, output):
+    y = _a(output)
+    return np.where(y > 0, grad_output, np.where(np.isnan(y), y, 0.0))
+
+
 #: name -> (forward, derivative from the input) for the elementwise activations
+#: (the parameters, where there are any, as keyword arguments)
 ACTIVATIONS = {
     "identity": (_identity, _one),
     "sigmoid": (sigmoid, sigmoid_derivative),
     "tanh": (tanh, tanh_derivative),
+    **{name: (globals()[name], globals()[name + "_derivative"]) for name in (
+        "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish",
+        "softplus", "log_sigmoid", "softsign", "hardsigmoid", "hardswish", "hardtanh",
+        "tanhshrink")},
 }
+
+#: name -> backward(grad_output, saved, **params), saved being the output or the
+#: input as the registry's ``backward_from`` says
+BACKWARD = {
+    "sigmoid": sigmoid_backward,
+    "tanh": tanh_backward,
+    "relu": relu_backward,
+}
+for _name, (_f, _d) in ACTIVATIONS.items():
+    if _name not in BACKWARD:
+        BACKWARD[_name] = (lambda d: lambda g, z, **kw: np.asarray(g) * d(z, **kw))(_d)
+
+
+def softmax_cross_entropy_delta(z, target, axis=-1):
+    """(loss, delta, output) of E = -sum t log softmax(z); target: probabilities
+    or integer class indices along ``axis``."""
+    z = np.asarray(z)
+    t = np.asarray(target)
+    if t.dtype.kind in "iu":
+        K = z.shape[axis]
+        t = np.moveaxis(np.eye(K)[t], -1, axis)
+    t = np.broadcast_to(t, z.shape)
+    ls = log_softmax(z, axis=axis)
+    p = np.exp(ls)
+    with np.errstate(invalid="ignore"):
+        loss = -np.sum(np.where(t != 0, t * ls, 0.0))
+    return loss, p * t.sum(axis=axis, keepdims=True) - t, p
+
+
+def sigmoid_binary_cross_entropy_delta(z, target):
+    """(loss, delta, output) of E = -sum (t log y + (1 - t) log(1 - y)), y = sigmoid(z)."""
+    z = np.asarray(z)
+    t = np.broadcast_to(target, z.shape)
+    y = sigmoid(z)
+    loss = np.sum(np.maximum(z, 0) - t * z + np.log1p(np.exp(-np.abs(z))))
+    return loss, y - t, y
 
 
 def squared_error_delta(z, target, activation="sigmoid", axis=-1):
@@ -116,10 +353,16 @@ def squared_error_delta(z, target, activation="sigmoid", axis=-1):
     return 0.5 * np.sum(r * r), delta, y
 
 
-def output_layer_grad(x, w, target, activation="sigmoid"):
-    """(loss, grad_w, delta, output) for z = x @ w and squared error."""
+def output_layer_grad(x, w, target, activation="sigmoid", loss="squared_error"):
+    """(loss, grad_w, delta, output) for z = x @ w and the squared error (or the
+    cross-entropy with softmax or sigmoid)."""
     x = np.asarray(x)
     z = x @ w
-    loss, delta, y = squared_error_delta(z, target, activation)
+    if loss == "cross_entropy":
+        fused = (softmax_cross_entropy_delta if activation == "softmax"
+                 else sigmoid_binary_cross_entropy_delta)
+        loss, delta, y = fused(z, target)
+    else:
+        loss, delta, y = squared_error_delta(z, target, activation)
     grad_w = np.outer(x, delta) if x.ndim == 1 else x.T @ delta
     return loss, grad_w, delta, y

@@ -8,11 +8,30 @@ no imports beyond the standard library, because ``setup.py`` loads it by path
 before the package is built.
 
 Adding an elementwise activation ``foo`` means: a row here, and the C scalar
-functions ``cact_foo_<T>``, ``cact_foo_derivative_<T>``, ``cact_foo_backward_<T>``
-and ``cact_foo_fwd_deriv_<T>`` (``T`` in ``f32``/``f64``) in ``src/cact_math.h``.
+functions ``cact_foo_<T>``, ``cact_foo_derivative_<T>`` and
+``cact_foo_fwd_deriv_<T>`` (``T`` in ``f32``/``f64``, the row's parameters as
+trailing ``double`` arguments), plus ``cact_foo_backward_<T>(g, y, ...)`` when
+the backward works from the saved output, in a header under ``src/``
+(see ``src/cact_math.h``).  Its NumPy and mpmath references live beside the
+tests (``cactivations/_reference.py``, ``tests/_mpref.py``).
 """
 
-from typing import NamedTuple, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Tuple
+
+
+class Param(NamedTuple):
+    """A keyword-only parameter of an activation (``leaky_relu(z, *, negative_slope=0.01)``)."""
+
+    name: str
+    #: the default value
+    default: object
+    #: what values are valid: "real" (any float but NaN), "finite", "positive"
+    #: (finite and > 0), "nonzero" (finite and != 0), or "choice" (one of ``choices``)
+    check: str = "finite"
+    #: for "choice": value -> the name of the kernel (a row of ACTIVATIONS) it selects
+    choices: Optional[Dict[str, str]] = None
+    #: one line for the docstring
+    doc: str = ""
 
 
 class Activation(NamedTuple):
@@ -38,6 +57,21 @@ class Activation(NamedTuple):
     sweep: Tuple[Tuple[float, float], Tuple[float, float]]
     #: values at +inf and -inf of (forward, derivative)
     limits: Tuple[Tuple[float, float], Tuple[float, float]]
+    #: keyword-only parameters, passed to the C functions (the float ones, in order)
+    params: Tuple[Param, ...] = ()
+    #: what ``<name>_backward`` takes besides grad_output: "output" (the saved
+    #: y = g(z)) or "input" (the saved z)
+    backward_from: str = "output"
+    #: (min_name, max_name): two parameters that must satisfy min <= max
+    ordered: Optional[Tuple[str, str]] = None
+    #: where the function is not differentiable, the value ``<name>_derivative``
+    #: takes there (PyTorch's convention), as text for the docstring
+    kinks: str = ""
+    #: the points where it or its derivative is not differentiable (with the
+    #: default parameters): finite differences straddling them are wrong
+    breakpoints: Tuple[float, ...] = ()
+    #: piecewise polynomial (no transcendental function): bandwidth-bound
+    piecewise: bool = False
 
 
 ACTIVATIONS = {
@@ -51,7 +85,7 @@ ACTIVATIONS = {
             derivative_formula="g'(z) = 1",
             backward_formula="dL/dz = grad_output",
             numerics="exact",
-            sweep=((-3.0e38, 3.0e38), (-1.0e308, 1.0e308)),
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
             limits=((float("inf"), float("-inf")), (1.0, 1.0)),
         ),
         Activation(
@@ -90,6 +124,272 @@ ACTIVATIONS = {
             limits=((1.0, -1.0), (0.0, 0.0)),
         ),
         Activation(
+            name="relu",
+            kind="elementwise",
+            public=True,
+            formula="relu(z) = max(z, 0)",
+            derivative_formula="relu'(z) = 1 for z > 0, else 0",
+            backward_formula="dL/dz = grad_output where y > 0, else 0, y = relu(z)",
+            numerics="Exact. NaN propagates (relu(nan) is nan); relu(-0.0) is -0.0, as in PyTorch.",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((float("inf"), 0.0), (1.0, 0.0)),
+            kinks="relu'(0) = 0",
+            breakpoints=(0.0,),
+            piecewise=True,
+        ),
+        Activation(
+            name="relu6",
+            kind="elementwise",
+            public=True,
+            formula="relu6(z) = min(max(z, 0), 6)",
+            derivative_formula="relu6'(z) = 1 for 0 < z < 6, else 0",
+            backward_formula="dL/dz = grad_output where 0 < z < 6, else 0",
+            numerics="Exact. NaN propagates.",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((6.0, 0.0), (0.0, 0.0)),
+            backward_from="input",
+            kinks="relu6'(0) = relu6'(6) = 0",
+            breakpoints=(0.0, 6.0),
+            piecewise=True,
+        ),
+        Activation(
+            name="leaky_relu",
+            kind="elementwise",
+            public=True,
+            formula="leaky_relu(z) = z for z > 0, else negative_slope * z",
+            derivative_formula="leaky_relu'(z) = 1 for z > 0, else negative_slope",
+            backward_formula="dL/dz = grad_output * (1 if z > 0 else negative_slope)",
+            numerics="One rounding (the product). NaN propagates.",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((float("inf"), float("-inf")), (1.0, 0.01)),
+            params=(Param("negative_slope", 0.01, "finite", doc="slope for z <= 0"),),
+            backward_from="input",
+            kinks="leaky_relu'(0) = negative_slope",
+            breakpoints=(0.0,),
+            piecewise=True,
+        ),
+        Activation(
+            name="elu",
+            kind="elementwise",
+            public=True,
+            formula="elu(z) = z for z > 0, else alpha * (exp(z) - 1)",
+            derivative_formula="elu'(z) = 1 for z > 0, else alpha * exp(z)",
+            backward_formula="dL/dz = grad_output * elu'(z)",
+            numerics=(
+                "expm1 of z <= 0 from the shared range reduction, so elu keeps its "
+                "relative accuracy near 0 (elu(-1e-10) is -1e-10, not 0)."
+            ),
+            sweep=((-110.0, 1.0e30), (-750.0, 1.0e300)),
+            limits=((float("inf"), -1.0), (1.0, 0.0)),
+            params=(Param("alpha", 1.0, "finite", doc="the value of -elu(-inf)"),),
+            backward_from="input",
+            kinks="elu'(0) = alpha",
+            breakpoints=(0.0,),
+        ),
+        Activation(
+            name="selu",
+            kind="elementwise",
+            public=True,
+            formula=(
+                "selu(z) = scale * (z for z > 0, else alpha * (exp(z) - 1)), "
+                "alpha = 1.6732632423543772, scale = 1.0507009873554805"
+            ),
+            derivative_formula="selu'(z) = scale for z > 0, else scale * alpha * exp(z)",
+            backward_formula="dL/dz = grad_output * selu'(z)",
+            numerics="elu with PyTorch's constants; scale * alpha is one rounded constant.",
+            sweep=((-110.0, 1.0e30), (-750.0, 1.0e300)),
+            limits=((float("inf"), -1.7580993408473768), (1.0507009873554805, 0.0)),
+            backward_from="input",
+            kinks="selu'(0) = scale * alpha",
+            breakpoints=(0.0,),
+        ),
+        Activation(
+            name="celu",
+            kind="elementwise",
+            public=True,
+            formula="celu(z) = max(0, z) + min(0, alpha * (exp(z / alpha) - 1))",
+            derivative_formula="celu'(z) = 1 for z > 0, else exp(z / alpha)",
+            backward_formula="dL/dz = grad_output * celu'(z)",
+            numerics="expm1 of z / alpha from the shared range reduction.",
+            sweep=((-110.0, 1.0e30), (-750.0, 1.0e300)),
+            limits=((float("inf"), -1.0), (1.0, 0.0)),
+            params=(Param("alpha", 1.0, "nonzero", doc="the value of -celu(-inf), not 0"),),
+            backward_from="input",
+            kinks="celu'(0) = 1",
+            breakpoints=(0.0,),
+        ),
+        Activation(
+            name="gelu",
+            kind="elementwise",
+            public=True,
+            formula="gelu(z) = z * Phi(z) = z/2 * erfc(-z / sqrt(2))  (approximate='none')",
+            derivative_formula="gelu'(z) = Phi(z) + z * phi(z), phi(z) = exp(-z**2/2) / sqrt(2 pi)",
+            backward_formula="dL/dz = grad_output * gelu'(z)",
+            numerics=(
+                "Phi comes from erfc, so the negative tail keeps its relative accuracy "
+                "(the textbook z/2 (1 + erf(z/sqrt 2)) loses every digit below z = -6); "
+                "near the root of gelu' (z = -0.7518) the derivative keeps its relative "
+                "accuracy. approximate='tanh' is "
+                "0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z**3))) = z sigmoid(2u), "
+                "u = sqrt(2/pi) (z + 0.044715 z**3)."
+            ),
+            sweep=((-15.0, 1.0e30), (-40.0, 1.0e300)),
+            limits=((float("inf"), 0.0), (1.0, 0.0)),
+            params=(Param("approximate", "none", "choice",
+                          choices={"none": "gelu", "tanh": "gelu_tanh"},
+                          doc="'none' (erf form) or 'tanh' (PyTorch's tanh approximation)"),),
+            backward_from="input",
+        ),
+        Activation(
+            name="gelu_tanh",
+            kind="elementwise",
+            public=False,
+            formula="gelu(z) = z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z**3)))  (approximate='tanh')",
+            derivative_formula="d/dz of the tanh approximation",
+            backward_formula="dL/dz = grad_output * gelu'(z)",
+            numerics="z sigmoid(2u): no cancellation in the negative tail.",
+            sweep=((-12.0, 1.0e30), (-25.0, 1.0e300)),
+            limits=((float("inf"), 0.0), (1.0, 0.0)),
+            backward_from="input",
+        ),
+        Activation(
+            name="silu",
+            kind="elementwise",
+            public=True,
+            formula="silu(z) = z * sigmoid(z)  (swish)",
+            derivative_formula="silu'(z) = sigmoid(z) (1 + z (1 - sigmoid(z)))",
+            backward_formula="dL/dz = grad_output * silu'(z)",
+            numerics=(
+                "From the sigmoid's exp(-|z|); near the root of silu' (z = -1.2785) the "
+                "derivative keeps its relative accuracy."
+            ),
+            sweep=((-115.0, 1.0e30), (-760.0, 1.0e300)),
+            limits=((float("inf"), 0.0), (1.0, 0.0)),
+            backward_from="input",
+        ),
+        Activation(
+            name="mish",
+            kind="elementwise",
+            public=True,
+            formula="mish(z) = z * tanh(softplus(z))",
+            derivative_formula="mish'(z) = tanh(sp) + z * sigmoid(z) * (1 - tanh(sp)**2), sp = softplus(z)",
+            backward_formula="dL/dz = grad_output * mish'(z)",
+            numerics=(
+                "tanh(softplus(z)) = e (e + 2) / (e (e + 2) + 2), e = exp(z) (or the "
+                "same in exp(-z) for z > 0): no cancellation and no overflow."
+            ),
+            sweep=((-115.0, 1.0e30), (-760.0, 1.0e300)),
+            limits=((float("inf"), 0.0), (1.0, 0.0)),
+            backward_from="input",
+        ),
+        Activation(
+            name="softplus",
+            kind="elementwise",
+            public=True,
+            formula="softplus(z) = log(1 + exp(beta z)) / beta",
+            derivative_formula="softplus'(z) = sigmoid(beta z)",
+            backward_formula="dL/dz = grad_output * sigmoid(beta z)",
+            numerics=(
+                "max(x, 0) + log1p(exp(-|x|)), x = beta z, accurate to a few ULP "
+                "everywhere. PyTorch returns z where beta z > threshold (off by 7.6e-10 "
+                "at z = 21 in float64 with the default 20); here the result is z only "
+                "where that is the exact value rounded (beta z > 36), so ``threshold`` "
+                "is accepted for compatibility and changes no result; the derivative "
+                "is sigmoid(beta z) everywhere."
+            ),
+            sweep=((-110.0, 1.0e30), (-750.0, 1.0e300)),
+            limits=((float("inf"), 0.0), (1.0, 0.0)),
+            params=(Param("beta", 1.0, "positive", doc="sharpness, > 0"),
+                    Param("threshold", 20.0, "real",
+                          doc="PyTorch's cut to z; accepted, and the result stays exact")),
+            backward_from="input",
+        ),
+        Activation(
+            name="log_sigmoid",
+            kind="elementwise",
+            public=True,
+            formula="log_sigmoid(z) = log(sigmoid(z)) = -softplus(-z)",
+            derivative_formula="log_sigmoid'(z) = sigmoid(-z) = 1 - sigmoid(z)",
+            backward_formula="dL/dz = grad_output * sigmoid(-z)",
+            numerics="min(z, 0) - log1p(exp(-|z|)): no overflow, no cancellation.",
+            sweep=((-1.0e30, 110.0), (-1.0e300, 750.0)),
+            limits=((0.0, float("-inf")), (0.0, 1.0)),
+            backward_from="input",
+        ),
+        Activation(
+            name="softsign",
+            kind="elementwise",
+            public=True,
+            formula="softsign(z) = z / (1 + |z|)",
+            derivative_formula="softsign'(z) = 1 / (1 + |z|)**2",
+            backward_formula="dL/dz = grad_output / (1 + |z|)**2",
+            numerics="From the input (1 - |y| would cancel for |z| large).",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((1.0, -1.0), (0.0, 0.0)),
+            backward_from="input",
+            breakpoints=(0.0,),
+        ),
+        Activation(
+            name="hardsigmoid",
+            kind="elementwise",
+            public=True,
+            formula="hardsigmoid(z) = min(max(z + 3, 0), 6) / 6",
+            derivative_formula="hardsigmoid'(z) = 1/6 for -3 < z < 3, else 0",
+            backward_formula="dL/dz = grad_output / 6 where -3 < z < 3, else 0",
+            numerics="As PyTorch: (z + 3) / 6, two roundings.",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((1.0, 0.0), (0.0, 0.0)),
+            backward_from="input",
+            kinks="hardsigmoid'(-3) = hardsigmoid'(3) = 0",
+            breakpoints=(-3.0, 3.0),
+            piecewise=True,
+        ),
+        Activation(
+            name="hardswish",
+            kind="elementwise",
+            public=True,
+            formula="hardswish(z) = z * min(max(z + 3, 0), 6) / 6",
+            derivative_formula="hardswish'(z) = 0 for z <= -3, z/3 + 1/2 for -3 < z < 3, 1 for z >= 3",
+            backward_formula="dL/dz = grad_output * hardswish'(z)",
+            numerics="As PyTorch; hardswish(-inf) is 0 (the limit), where PyTorch gives NaN.",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((float("inf"), 0.0), (1.0, 0.0)),
+            backward_from="input",
+            kinks="hardswish'(-3) = 0, hardswish'(3) = 1",
+            breakpoints=(-3.0, 3.0),
+            piecewise=True,
+        ),
+        Activation(
+            name="hardtanh",
+            kind="elementwise",
+            public=True,
+            formula="hardtanh(z) = min(max(z, min_val), max_val)",
+            derivative_formula="hardtanh'(z) = 1 for min_val < z < max_val, else 0",
+            backward_formula="dL/dz = grad_output where min_val < z < max_val, else 0",
+            numerics="Exact. NaN propagates.",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((1.0, -1.0), (0.0, 0.0)),
+            params=(Param("min_val", -1.0, "real", doc="lower bound"),
+                    Param("max_val", 1.0, "real", doc="upper bound, >= min_val")),
+            backward_from="input",
+            ordered=("min_val", "max_val"),
+            kinks="hardtanh'(min_val) = hardtanh'(max_val) = 0",
+            breakpoints=(-1.0, 1.0),
+            piecewise=True,
+        ),
+        Activation(
+            name="tanhshrink",
+            kind="elementwise",
+            public=True,
+            formula="tanhshrink(z) = z - tanh(z)",
+            derivative_formula="tanhshrink'(z) = tanh(z)**2",
+            backward_formula="dL/dz = grad_output * tanh(z)**2",
+            numerics="A series for small |z| (z - tanh z ~ z**3 / 3 would cancel).",
+            sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
+            limits=((float("inf"), float("-inf")), (1.0, 1.0)),
+            backward_from="input",
+        ),
+        Activation(
             name="softmax",
             kind="rowwise",
             public=True,
@@ -110,7 +410,7 @@ ACTIVATIONS = {
 }
 
 #: the names accepted by ``activation=`` in the squared-error functions
-LOSS_ACTIVATIONS = tuple(ACTIVATIONS)
+LOSS_ACTIVATIONS = tuple(n for n, a in ACTIVATIONS.items() if a.public or n == "identity")
 
 #: elementwise activations, in table order (the kernels are generated for these)
 ELEMENTWISE = tuple(a.name for a in ACTIVATIONS.values() if a.kind == "elementwise")

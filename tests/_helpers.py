@@ -40,6 +40,20 @@ KEPT_DTYPES = (np.float16, np.float32, np.float64, np.longdouble)
 PROMOTED_DTYPES = (np.bool_, np.int8, np.int64, np.uint8)
 
 
+def saved(act, z, y):
+    """What ``<act>_backward`` takes besides grad_output: the input z or the output y."""
+    return y if ACTIVATIONS[act].backward_from == "output" else z
+
+
+def away_from_breakpoints(act, z, margin):
+    """The points of z farther than ``margin`` from the breakpoints of act."""
+    z = np.asarray(z)
+    keep = np.ones(z.shape, bool)
+    for b in ACTIVATIONS[act].breakpoints:
+        keep &= np.abs(z - b) > margin
+    return z[keep]
+
+
 def ca():
     import cactivations
 
@@ -189,8 +203,8 @@ def _sed_ref(activation):
     return f
 
 
-def _olg_ref(x, w, t, activation="sigmoid"):
-    return ref.output_layer_grad(x, w, t, activation=activation)
+def _olg_ref(x, w, t, activation="sigmoid", loss="squared_error"):
+    return ref.output_layer_grad(x, w, t, activation=activation, loss=loss)
 
 
 def _mk_z(rng, r=3):
@@ -217,6 +231,15 @@ def _mk_z_target(rng, r=3):
     return (_z(rng, (r, 5)), _unif(rng, (r, 5)))
 
 
+def _mk_z_probs(rng, r=3):
+    return (_z(rng, (r, 5)), ref.softmax(_z(rng, (r, 5))))
+
+
+def _mk_layer_probs(rng, r=4):
+    return (rng.standard_normal((r, 3)), rng.standard_normal((3, 5)) * 0.5,
+            ref.softmax(_z(rng, (r, 5))))
+
+
 def _mk_layer(rng, r=4):
     return (rng.standard_normal((r, 3)), rng.standard_normal((3, 5)) * 0.5, _unif(rng, (r, 5)))
 
@@ -226,15 +249,18 @@ def _build_cases():
     bwd_args = ("grad_output", "output")
     for n in PUBLIC_ELEMENTWISE:
         fwd, der = ref_forward(n), ref_derivative(n)
+        from_input = ACTIVATIONS[n].backward_from == "input"
 
-        def mk_bwd(rng, r=3, fwd=fwd):
-            return (rng.standard_normal((r, 5)), fwd(_z(rng, (r, 5))))
+        def mk_bwd(rng, r=3, fwd=fwd, from_input=from_input):
+            z = _z(rng, (r, 5))
+            return (rng.standard_normal((r, 5)), z if from_input else fwd(z))
 
         cases += [
             Case(n, n, ("z",), _mk_z, fwd),
             Case(n + "_derivative", n + "_derivative", ("z",), _mk_z, der),
-            Case(n + "_backward", n + "_backward", bwd_args, mk_bwd,
-                 getattr(ref, n + "_backward", None), scalar_args=(0, 1)),
+            Case(n + "_backward", n + "_backward",
+                 ("grad_output", "z" if from_input else "output"), mk_bwd,
+                 ref.BACKWARD.get(n), scalar_args=(0, 1)),
         ]
     for n in PUBLIC_ROWWISE:
 
@@ -275,6 +301,21 @@ def _build_cases():
             Case(f"output_layer_grad[{act}]", "output_layer_grad", ("x", "w", "target"),
                  _mk_layer, _olg_ref, opts={"activation": act}, has_out=False, result="olg",
                  shape_kind="olg", scalar_args=(2,))
+        )
+    cases += [
+        Case("softmax_cross_entropy_delta", "softmax_cross_entropy_delta", ("z", "target"),
+             _mk_z_probs, ref.softmax_cross_entropy_delta, has_axis=True, result="sed",
+             shape_kind="sed", scalar_args=(1,)),
+        Case("sigmoid_binary_cross_entropy_delta", "sigmoid_binary_cross_entropy_delta",
+             ("z", "target"), _mk_z_target, ref.sigmoid_binary_cross_entropy_delta,
+             result="sed", shape_kind="sed", scalar_args=(1,)),
+    ]
+    for act in ("softmax", "sigmoid"):
+        cases.append(
+            Case(f"output_layer_grad[{act},cross_entropy]", "output_layer_grad",
+                 ("x", "w", "target"), _mk_layer_probs if act == "softmax" else _mk_layer,
+                 _olg_ref, opts={"activation": act, "loss": "cross_entropy"}, has_out=False,
+                 result="olg", shape_kind="olg", scalar_args=(2,))
         )
     return cases
 

@@ -56,10 +56,81 @@ def _mp_logit(p):
     return mpmath.log(p / (1 - p))
 
 
-#: mpmath forward and derivative of every public elementwise activation
+mpf = mpmath.mpf
+_SELU_ALPHA = mpf("1.6732632423543772848170429916717")
+_SELU_SCALE = mpf("1.0507009873554804934193349852946")
+_GELU_C = None  # sqrt(2/pi), at the working precision
+
+
+def _step(x, inside, value, outside=0):
+    return mpf(value) if inside else mpf(outside)
+
+
+def _clamp(x, lo, hi):
+    return mpf(lo) if x < lo else mpf(hi) if x > hi else x
+
+
+def _mp_softplus(x):
+    return mpmath.log1p(mpmath.exp(x)) if x < 0 else x + mpmath.log1p(mpmath.exp(-x))
+
+
+def _mp_gelu_tanh(x, deriv):
+    c = mpmath.sqrt(2 / mpmath.pi)
+    a = mpf("0.044715")  # the decimal constant of the formula
+    u = c * (x + a * x ** 3)
+    s = 1 / (1 + mpmath.exp(-2 * u))            # (1 + tanh u) / 2
+    if not deriv:
+        return x * s
+    return s + x * 2 * s * (1 - s) * c * (1 + 3 * a * x * x)
+
+
+def _mp_tanhshrink(x):
+    """x - tanh x with enough bits for the cancellation (x**3 / 3 for tiny x)."""
+    if x == 0:
+        return x
+    extra = int(3 * max(0, -mpmath.log(abs(x), 2))) + 16
+    with mpmath.workprec(mpmath.mp.prec + extra):
+        return +(x - mpmath.tanh(x))
+
+
+def _mp_mish(x, deriv):
+    sp = _mp_softplus(x)
+    t = mpmath.tanh(sp)
+    if not deriv:
+        return x * t
+    return t + x * _mp_sigmoid(x) * (1 - t * t)
+
+
+#: mpmath forward and derivative of every public elementwise activation, with
+#: its default parameters (keyed by the kernel name where a choice selects one)
 MP_ELEMENTWISE = {
     "sigmoid": (_mp_sigmoid, _mp_sigmoid_derivative),
     "tanh": (_mp_tanh, _mp_tanh_derivative),
+    "relu": (lambda x: x if x > 0 else mpf(0), lambda x: _step(x, x > 0, 1)),
+    "relu6": (lambda x: _clamp(x, 0, 6), lambda x: _step(x, 0 < x < 6, 1)),
+    "leaky_relu": (lambda x: x if x > 0 else x * mpf(0.01),
+                   lambda x: mpf(1) if x > 0 else mpf(0.01)),
+    "elu": (lambda x: x if x > 0 else mpmath.expm1(x),
+            lambda x: mpf(1) if x > 0 else mpmath.exp(x)),
+    "selu": (lambda x: _SELU_SCALE * (x if x > 0 else _SELU_ALPHA * mpmath.expm1(x)),
+             lambda x: _SELU_SCALE * (1 if x > 0 else _SELU_ALPHA * mpmath.exp(x))),
+    "celu": (lambda x: x if x > 0 else mpmath.expm1(x),
+             lambda x: mpf(1) if x > 0 else mpmath.exp(x)),
+    "gelu": (lambda x: x / 2 * mpmath.erfc(-x / mpmath.sqrt(2)),
+             lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+             + x * mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)),
+    "gelu_tanh": (lambda x: _mp_gelu_tanh(x, False), lambda x: _mp_gelu_tanh(x, True)),
+    "silu": (lambda x: x * _mp_sigmoid(x),
+             lambda x: _mp_sigmoid(x) * (1 + x * (1 - _mp_sigmoid(x)))),
+    "mish": (lambda x: _mp_mish(x, False), lambda x: _mp_mish(x, True)),
+    "softplus": (_mp_softplus, _mp_sigmoid),
+    "log_sigmoid": (lambda x: -_mp_softplus(-x), lambda x: _mp_sigmoid(-x)),
+    "softsign": (lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2),
+    "hardsigmoid": (lambda x: _clamp(x + 3, 0, 6) / 6, lambda x: _step(x, -3 < x < 3, 1 / mpf(6))),
+    "hardswish": (lambda x: x * _clamp(x + 3, 0, 6) / 6,
+                  lambda x: mpf(0) if x <= -3 else (x / 3 + mpf(0.5) if x < 3 else mpf(1))),
+    "hardtanh": (lambda x: _clamp(x, -1, 1), lambda x: _step(x, -1 < x < 1, 1)),
+    "tanhshrink": (_mp_tanhshrink, lambda x: mpmath.tanh(x) ** 2),
 }
 
 
@@ -77,6 +148,15 @@ def _thresholds(name, dtype):
         "tanh": [0.5 * (log(8) - log(eps)), math.sqrt(1.5 * eps), 0.5 * log(3.0)],
         "tanh_derivative": [0.5 * (log(4) - log(tiny)), 0.5 * (log(4) - log(ss)),
                             math.sqrt(eps), 0.5 * (log(4) - log(eps))],
+        # roots of the derivatives (relative accuracy near a zero of the result)
+        "silu_derivative": [1.2784645427610738],
+        "gelu_derivative": [0.7517915246935645],
+        "gelu_tanh_derivative": [0.7524614220710163],
+        "mish_derivative": [1.1924312145154952],
+        # where the shortcut of softplus (the result is z) becomes exact
+        "softplus": [-log(eps), -log(tiny)],
+        "softplus_derivative": [-log(eps)],
+        "tanhshrink": [math.sqrt(eps), eps ** 0.25, 0.5],
     }.get(name, [])
 
 
@@ -186,7 +266,7 @@ def elementwise_points(act, fname, dtype, region):
         tiny, ss, eps = float(fi.tiny), float(fi.smallest_subnormal), float(fi.eps)
         base = [0.0, -0.0, tiny, tiny / 2, tiny / 4 + ss, ss, 2 * ss, 3 * ss, 7 * ss,
                 eps, eps / 2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, lo, hi]
-        parts = [np.array(base), -np.array(base)]
+        parts = [np.array(base), -np.array(base), np.linspace(-10.0, 10.0, 81)]
         for t in _thresholds(fname, dtype):
             for sgn in (1.0, -1.0):
                 if t > 1:
@@ -196,6 +276,8 @@ def elementwise_points(act, fname, dtype, region):
                 parts.append(sgn * w)
                 with np.errstate(all="ignore"):
                     parts.append(_neighbours(sgn * t, dtype).astype(np.float64))
+        for b in ACTIVATIONS[act].breakpoints:
+            parts += [np.linspace(b - 0.5, b + 0.5, 41), _neighbours(b, dtype).astype(np.float64)]
         for b in (lo, hi):
             parts.append(_neighbours(b, dtype).astype(np.float64))
         x = np.concatenate(parts)
@@ -218,11 +300,31 @@ def _elementwise_case(act, deriv, dtype, region, cache):
     return fname, cache[key]
 
 
+def _variants():
+    """(kernel, public function, keyword options): every public elementwise
+    activation with its default parameters, and each other choice of a choice
+    parameter (gelu's approximate='tanh' runs the gelu_tanh kernel)."""
+    out = []
+    for act in PUBLIC_ELEMENTWISE:
+        out.append((act, act, {}))
+        for p in ACTIVATIONS[act].params:
+            if p.check == "choice":
+                out += [(k, act, {p.name: v}) for v, k in p.choices.items() if v != p.default]
+    return out
+
+
+VARIANTS = {kernel: (public, opts) for kernel, public, opts in _variants()}
+
 ELEMENTWISE_FUNCS = [
     pytest.param(act, deriv, id=act + ("_derivative" if deriv else ""))
-    for act in PUBLIC_ELEMENTWISE
+    for act in VARIANTS
     for deriv in (False, True)
 ]
+
+
+def _call(act, deriv, x):
+    public, opts = VARIANTS[act]
+    return func(public + ("_derivative" if deriv else ""))(x, **opts)
 
 
 @pytest.mark.parametrize("region", REGIONS)
@@ -231,7 +333,7 @@ ELEMENTWISE_FUNCS = [
 def test_elementwise_ulp(act, deriv, dtype, region, mp_cache):
     fname, (x, refs) = _elementwise_case(act, deriv, dtype, region, mp_cache)
     assert x.size > 100
-    got = func(fname)(x)
+    got = _call(act, deriv, x)
     assert_ulp(fname, dtype, x, got, refs, region)
 
 
@@ -242,10 +344,10 @@ def test_elementwise_ulp_2d_and_strided(act, deriv, dtype, mp_cache):
     fname, (x, refs) = _elementwise_case(act, deriv, dtype, "tails", mp_cache)
     n = x.size - x.size % 4
     x2 = x[:n].reshape(4, -1)
-    assert_ulp(fname, dtype, x[:n], func(fname)(x2), refs[:n], "tails 2-D")
+    assert_ulp(fname, dtype, x[:n], _call(act, deriv, x2), refs[:n], "tails 2-D")
     big = np.zeros(3 * x.size, dtype=dtype)
     big[::3] = x
-    assert_ulp(fname, dtype, x, func(fname)(big[::3]), refs, "tails strided")
+    assert_ulp(fname, dtype, x, _call(act, deriv, big[::3]), refs, "tails strided")
 
 
 # ---------------------------------------------------------------------------

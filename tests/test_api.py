@@ -7,7 +7,7 @@ import pytest
 
 import cactivations as ca
 from _helpers import (
-    CASES, LOSS_ACTIVATIONS, PUBLIC_ELEMENTWISE, PUBLIC_NAMES, PUBLIC_ROWWISE, case_params,
+    ACTIVATIONS, CASES, LOSS_ACTIVATIONS, PUBLIC_ELEMENTWISE, PUBLIC_NAMES, PUBLIC_ROWWISE, case_params,
     func, sample,
 )
 
@@ -18,9 +18,11 @@ def _expected_signatures():
     """name -> (positional-only array arguments, {keyword-only option: default}), as API.md."""
     sigs = {}
     for a in PUBLIC_ELEMENTWISE:
-        sigs[a] = (("z",), {"out": None})
-        sigs[a + "_derivative"] = (("z",), {"out": None})
-        sigs[a + "_backward"] = (("grad_output", "output"), {"out": None})
+        params = {p.name: p.default for p in ACTIVATIONS[a].params}
+        saved = "output" if ACTIVATIONS[a].backward_from == "output" else "z"
+        sigs[a] = (("z",), {**params, "out": None})
+        sigs[a + "_derivative"] = (("z",), {**params, "out": None})
+        sigs[a + "_backward"] = (("grad_output", saved), {**params, "out": None})
     for a in PUBLIC_ROWWISE:
         sigs[a] = (("z",), {"axis": -1, "out": None})
         sigs[a + "_backward"] = (("grad_output", "output"), {"axis": -1, "out": None})
@@ -40,7 +42,10 @@ def _expected_signatures():
         "squared_error": (("output", "target"), {}),
         "squared_error_delta": (("z", "target"), {"activation": "sigmoid", "axis": -1,
                                                   "out": None}),
-        "output_layer_grad": (("x", "w", "target"), {"activation": "sigmoid"}),
+        "output_layer_grad": (("x", "w", "target"), {"activation": "sigmoid",
+                                                      "loss": "squared_error"}),
+        "softmax_cross_entropy_delta": (("z", "target"), {"axis": -1, "out": None}),
+        "sigmoid_binary_cross_entropy_delta": (("z", "target"), {"out": None}),
     })
     return sigs
 
@@ -48,6 +53,7 @@ def _expected_signatures():
 SIGNATURES = _expected_signatures()
 RESULT_TYPES = {
     "SquaredErrorDelta": ("loss", "delta", "output"),
+    "CrossEntropyDelta": ("loss", "delta", "output"),
     "OutputLayerGrad": ("loss", "grad_w", "delta", "output"),
 }
 API_NAMES = sorted(SIGNATURES) + sorted(RESULT_TYPES)
@@ -112,7 +118,7 @@ def test_default_activation_is_sigmoid(name):
         np.testing.assert_array_equal(x, y)
 
 
-@pytest.mark.parametrize("bad", ["relu", "", "log_softmax"])
+@pytest.mark.parametrize("bad", ["swish2", "", "log_softmax", "gelu_tanh"])
 @pytest.mark.parametrize("name", ["squared_error_delta", "output_layer_grad"])
 def test_unknown_activation(name, bad):
     case = next(c for c in CASES if c.name == name)
@@ -135,7 +141,8 @@ def test_every_loss_activation_is_accepted(name):
                          ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("case", case_params([c for c in CASES if c.result in ("sed", "olg")]))
 def test_result_named_tuples(case, dtype):
-    tname = "SquaredErrorDelta" if case.result == "sed" else "OutputLayerGrad"
+    tname = ("OutputLayerGrad" if case.result == "olg" else
+             "CrossEntropyDelta" if "cross_entropy" in case.name else "SquaredErrorDelta")
     fields = RESULT_TYPES[tname]
     args = [a.astype(dtype) for a in sample(case)]
     res = case(*args)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from _helpers import (
+    saved, away_from_breakpoints,
     ACTIVATIONS, LOSS_ACTIVATIONS, PUBLIC_ELEMENTWISE, PUBLIC_ROWWISE, assert_close,
     fd4_elementwise, fd4_grad, fd4_jacobian, func,
 )
@@ -22,6 +23,8 @@ ROWWISE_FORWARDS = tuple(PUBLIC_ROWWISE) + ("log_softmax",)
 def test_derivative_is_fd_of_forward(act):
     rng = np.random.default_rng(1)
     z = np.concatenate([np.linspace(-8, 8, 321), rng.standard_normal(200) * 3])
+    z = away_from_breakpoints(act, z[np.abs(z) > 1e-2], 1e-2)  # (and from 0, where
+    # softsign and others are not twice differentiable)
     fwd, der = func(act), func(act + "_derivative")
     fd = fd4_elementwise(fwd, z)
     np.testing.assert_allclose(der(z), fd, rtol=FD_RTOL, atol=1e-11,
@@ -35,7 +38,7 @@ def test_elementwise_backward_is_vjp(act):
     g = rng.standard_normal((3, 4))
     fwd, bwd = func(act), func(act + "_backward")
     fd = fd4_grad(lambda v: np.sum(g * fwd(v)), z)
-    got = bwd(g, fwd(z))
+    got = bwd(g, saved(act, z, fwd(z)))
     assert got.shape == z.shape
     assert_close(got, fd, FD_RTOL, err_msg=f"{act}_backward vs FD of <g, {act}(z)>")
 
@@ -150,11 +153,128 @@ def test_against_torch_autograd():
         assert_close(mine_y, y.detach().numpy(), 1e-12, err_msg=f"{name} vs torch")
         assert_close(func(name + "_backward")(g, mine_y), grad.numpy(), 1e-12,
                      err_msg=f"{name}_backward vs torch autograd")
+    F = torch.nn.functional
     for act in LOSS_ACTIVATIONS:
-        f = {"identity": lambda v: v, **torch_fwd}[act]
+        f = {"identity": lambda v: v, "log_sigmoid": F.logsigmoid, **torch_fwd}.get(
+            act, getattr(F, act, None))
         tz.grad = None
         loss = 0.5 * ((f(tz) - torch.tensor(t)) ** 2).sum()
         loss.backward()
         res = func("squared_error_delta")(z, t, activation=act)
         assert_close(res.loss, loss.item(), 1e-12, err_msg=f"loss[{act}] vs torch")
-        assert_close(res.delta, tz.grad.numpy(), 1e-12, err_msg=f"delta[{act}] vs torch")
+        rtol = 4e-8 if act == "hardsigmoid" else 1e-12  # see test_family_against_torch
+        assert_close(res.delta, tz.grad.numpy(), rtol, err_msg=f"delta[{act}] vs torch")
+
+
+# ---------------------------------------------------------------------------
+# the activation family against torch.nn.functional + autograd (optional)
+# ---------------------------------------------------------------------------
+
+#: non-default parameters tried besides the defaults
+OTHER_PARAMS = {
+    "leaky_relu": {"negative_slope": 0.2},
+    "elu": {"alpha": 0.5},
+    "celu": {"alpha": 2.5},
+    "gelu": {"approximate": "tanh"},
+    "softplus": {"beta": 2.0, "threshold": 10.0},
+    "hardtanh": {"min_val": -2.0, "max_val": 0.5},
+}
+
+
+def _edge_inputs(act):
+    pts = [0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 0.5, -0.5, 1.0, -1.0, 2.9, 3.0, -3.0, 5.9,
+           6.0, 6.1, 19.0, -19.0, 40.0, -40.0, 700.0, -700.0]
+    pts += list(ACTIVATIONS[act].breakpoints)
+    return np.array(pts)
+
+
+@pytest.mark.parametrize("act", [a for a in PUBLIC_ELEMENTWISE if a not in ("sigmoid", "tanh")])
+def test_family_against_torch(act):
+    """Forward and backward match torch.nn.functional and autograd in float64."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    tf = getattr(F, {"log_sigmoid": "logsigmoid"}.get(act, act))
+    rng = np.random.default_rng(11)
+    z = np.concatenate([rng.standard_normal(200) * 4, _edge_inputs(act)])
+    g = rng.standard_normal(z.size)
+    for params in ({}, OTHER_PARAMS.get(act)):
+        if params is None:
+            continue
+        zz = z
+        if act == "softplus":
+            # above its threshold PyTorch returns z, which is not the softplus there
+            beta, thr = params.get("beta", 1.0), params.get("threshold", 20.0)
+            zz = z[beta * z <= thr]
+        tz = torch.tensor(zz, dtype=torch.float64, requires_grad=True)
+        ty = tf(tz, **params)
+        (tgrad,) = torch.autograd.grad(ty, tz, torch.tensor(g[:zz.size], dtype=torch.float64))
+        y = func(act)(zz, **params)
+        assert_close(y, ty.detach().numpy(), 1e-12, err_msg=f"{act}({params}) vs torch")
+        s = saved(act, zz, y)
+        # PyTorch's hardsigmoid backward multiplies by 1.0f / 6.0f, a float32
+        # constant, also in float64 (relative error 3e-8); ours is 1/6 in the dtype
+        rtol = 4e-8 if act == "hardsigmoid" else 1e-12
+        assert_close(func(act + "_backward")(g[:zz.size], s, **params), tgrad.numpy(), rtol,
+                     err_msg=f"{act}_backward({params}) vs torch autograd")
+        assert_close(func(act + "_derivative")(zz, **params) * g[:zz.size], tgrad.numpy(), rtol,
+                     err_msg=f"{act}_derivative({params}) vs torch autograd")
+
+
+def test_cross_entropy_against_torch():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    rng = np.random.default_rng(12)
+    z = rng.standard_normal((6, 5)) * 3
+    z[0] = [1e4, -1e4, 0.0, 5e3, -5e3]          # huge logits stay finite and exact
+    idx = rng.integers(0, 5, 6)
+    probs = rng.dirichlet(np.ones(5), 6)
+    for target, ttarget in ((idx, torch.tensor(idx)), (probs, torch.tensor(probs))):
+        tz = torch.tensor(z, requires_grad=True)
+        loss = F.cross_entropy(tz, ttarget, reduction="sum")
+        loss.backward()
+        res = func("softmax_cross_entropy_delta")(z, target)
+        assert np.isfinite(res.loss) and np.all(np.isfinite(res.delta))
+        assert_close(res.loss, loss.item(), 1e-12, err_msg="softmax cross-entropy loss vs torch")
+        assert_close(res.delta, tz.grad.numpy(), 1e-12, err_msg="softmax cross-entropy delta")
+    t = rng.uniform(0, 1, z.shape)
+    tz = torch.tensor(z, requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(tz, torch.tensor(t), reduction="sum")
+    loss.backward()
+    res = func("sigmoid_binary_cross_entropy_delta")(z, t)
+    assert_close(res.loss, loss.item(), 1e-12, err_msg="binary cross-entropy loss vs torch")
+    assert_close(res.delta, tz.grad.numpy(), 1e-12, err_msg="binary cross-entropy delta")
+
+
+@pytest.mark.parametrize("targets", ["indices", "probabilities"])
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_softmax_cross_entropy_delta_is_fd_gradient(targets, axis):
+    rng = np.random.default_rng(13)
+    z = rng.standard_normal((4, 5)) * 2
+    if targets == "indices":
+        t = rng.integers(0, z.shape[axis], z.shape[1 - (axis % 2)])
+    else:
+        t = np.moveaxis(rng.dirichlet(np.ones(z.shape[axis]), z.shape[1 - (axis % 2)]), -1, axis)
+    f = func("softmax_cross_entropy_delta")
+    fd = fd4_grad(lambda v: f(v, t, axis=axis).loss, z)
+    assert_close(f(z, t, axis=axis).delta, fd, FD_RTOL, err_msg="softmax CE delta vs FD")
+
+
+def test_sigmoid_binary_cross_entropy_delta_is_fd_gradient():
+    rng = np.random.default_rng(14)
+    z = rng.standard_normal((4, 5)) * 3
+    t = rng.uniform(0, 1, (4, 5))
+    f = func("sigmoid_binary_cross_entropy_delta")
+    fd = fd4_grad(lambda v: f(v, t).loss, z)
+    assert_close(f(z, t).delta, fd, FD_RTOL, err_msg="binary CE delta vs FD")
+
+
+@pytest.mark.parametrize("activation", ["softmax", "sigmoid"])
+def test_output_layer_grad_cross_entropy_is_fd(activation):
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((4, 3))
+    w = rng.standard_normal((3, 5)) * 0.5
+    t = rng.integers(0, 5, 4) if activation == "softmax" else rng.uniform(0, 1, (4, 5))
+    olg = func("output_layer_grad")
+    fd = fd4_grad(lambda v: olg(x, v, t, activation=activation, loss="cross_entropy").loss, w)
+    res = olg(x, w, t, activation=activation, loss="cross_entropy")
+    assert_close(res.grad_w, fd, FD_RTOL, err_msg=f"grad_w[{activation}, cross_entropy] vs FD")
