@@ -359,6 +359,81 @@ _NUMBA = {name: functools.partial(_numba, name) for name in (
     "softmax_backward")}
 _NUMBA["squared_error_delta"] = _numba_squared_error_delta
 
+# ------------------------------------------------------ the activation family
+# Every other public elementwise activation of the registry, forward and
+# backward: NumPy (the reference formulas), torch.nn.functional and the aten
+# backward ops (what autograd runs), and jax.nn under jit (the backward as
+# jax.vjp).  Names missing from a peer are simply not offered.
+
+from cactivations._registry import ACTIVATIONS as _ACTS  # noqa: E402
+
+FAMILY = tuple(a.name for a in _ACTS.values()
+               if a.kind == "elementwise" and a.public and a.name not in ("sigmoid", "tanh"))
+
+_TORCH_NAMES = {"log_sigmoid": "logsigmoid"}
+_JAX_NAMES = {"softsign": "soft_sign", "hardsigmoid": "hard_sigmoid",
+              "hardswish": "hard_swish", "hardtanh": "hard_tanh"}
+_SELU = (1.6732632423543772, 1.0507009873554805)
+
+
+def _torch_backward_op(name):
+    """(aten op, extra arguments) of the backward of ``name`` from (g, saved)."""
+    aten = module("torch").ops.aten
+    return {
+        "relu": lambda g, y: aten.threshold_backward(g, y, 0),
+        "relu6": lambda g, x: aten.hardtanh_backward(g, x, 0.0, 6.0),
+        "hardtanh": lambda g, x: aten.hardtanh_backward(g, x, -1.0, 1.0),
+        "leaky_relu": lambda g, x: aten.leaky_relu_backward(g, x, 0.01, False),
+        "elu": lambda g, x: aten.elu_backward(g, 1.0, 1.0, 1.0, False, x),
+        "selu": lambda g, x: aten.elu_backward(g, _SELU[0], _SELU[1], 1.0, False, x),
+        "celu": lambda g, x: aten.elu_backward(g, 1.0, 1.0, 1.0, False, x),
+        "gelu": lambda g, x: aten.gelu_backward(g, x),
+        "silu": lambda g, x: aten.silu_backward(g, x),
+        "mish": lambda g, x: aten.mish_backward(g, x),
+        "softplus": lambda g, x: aten.softplus_backward(g, x, 1.0, 20.0),
+        "hardsigmoid": lambda g, x: aten.hardsigmoid_backward(g, x),
+        "hardswish": lambda g, x: aten.hardswish_backward(g, x),
+    }.get(name)
+
+
+def _torch_family_backward(name):
+    def make(g, s):
+        torch = module("torch")
+        op = _torch_backward_op(name)
+        gt, st = torch.from_numpy(g), torch.from_numpy(s)
+        return functools.partial(op, gt, st)
+    return make
+
+
+def _jax_family(name):
+    jname = _JAX_NAMES.get(name, name)
+
+    def f(jax):  # jax.nn.gelu is the tanh approximation unless asked
+        g = getattr(jax.nn, jname)
+        return functools.partial(g, approximate=False) if name == "gelu" else g
+
+    def forward(x):
+        return _jax(lambda jax, x: f(jax)(x), x)
+
+    def backward(g, s):
+        if _ACTS[name].backward_from == "output":  # relu: from the output, as jax.grad does it
+            return _jax(lambda jax, g, y: jax.numpy.where(y > 0, g, 0), g, s)
+        return _jax(lambda jax, g, x: jax.vjp(f(jax), x)[1](g)[0], g, s)
+    return forward, backward
+
+
+for _name in FAMILY:
+    _NUMPY[_name] = (lambda f: lambda x: functools.partial(f, x))(ref.ACTIVATIONS[_name][0])
+    _NUMPY[_name + "_backward"] = (lambda f: lambda g, s: functools.partial(f, g, s))(
+        ref.BACKWARD[_name])
+    _TORCH[_name] = (lambda n: lambda x: _torch(
+        lambda torch: getattr(torch.nn.functional, _TORCH_NAMES.get(n, n)), x))(_name)
+    if _name in ("relu", "relu6", "hardtanh", "leaky_relu", "elu", "selu", "celu", "gelu",
+                 "silu", "mish", "softplus", "hardsigmoid", "hardswish"):
+        _TORCH[_name + "_backward"] = _torch_family_backward(_name)
+    if _name != "tanhshrink":  # jax.nn has no tanhshrink
+        _JAX[_name], _JAX[_name + "_backward"] = _jax_family(_name)
+
 _MAKERS = {"numpy": _NUMPY, "scipy": _SCIPY, "torch": _TORCH, "jax": _JAX,
            "numexpr": _NUMEXPR, "numba": _NUMBA}
 
@@ -394,6 +469,8 @@ TASKS = {t.name: t for t in (
          activation="sigmoid"),
     Task("squared_error_delta/softmax", "squared_error_delta", "loss", row=10,
          activation="softmax"),
+    *(t for name in FAMILY for t in (Task(name, name, "forward"),
+                                     Task(name + "_backward", name + "_backward", "backward"))),
 )}
 
 #: the seed of the inputs (the asv suite's too)
@@ -418,8 +495,11 @@ def task_inputs(task, dtype, n, seed=SEED):
         return (normal().astype(dtype),)
     if task.kind == "backward":
         g = normal()
-        forward = getattr(ref, task.function[:-len("_backward")])
-        return g.astype(dtype), forward(normal()).astype(dtype)
+        act = task.function[:-len("_backward")]
+        z = normal()
+        if act in _ACTS and _ACTS[act].backward_from == "input":
+            return g.astype(dtype), z.astype(dtype)
+        return g.astype(dtype), getattr(ref, act)(z).astype(dtype)
     z = normal()
     if task.activation == "softmax":
         t = np.eye(shape[-1])[rng.integers(shape[-1], size=shape[:-1])]
@@ -433,7 +513,12 @@ def task_reference(task, *inputs):
     inputs = [np.asarray(a, dtype=np.float64) for a in inputs]
     if task.kind == "loss":
         return ref.squared_error_delta(*inputs, task.activation)
-    return getattr(ref, task.function)(*inputs)
+    name = task.function
+    if name in ref.ACTIVATIONS:
+        return ref.ACTIVATIONS[name][0](*inputs)
+    if name.endswith("_backward") and name[:-9] in FAMILY:
+        return ref.BACKWARD[name[:-9]](*inputs)
+    return getattr(ref, name)(*inputs)
 
 
 def task_calls(task, *inputs):
