@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._cpu import kernels as _kernels
-from ._dispatch import activation_entry, cast_result, coerce, run
+from ._dispatch import activation_entry, cast_result, coerce, lazy, run
 from ._registry import ACTIVATIONS
 
 _MODULE = "cactivations"
@@ -548,6 +548,10 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
     """
     fname = "output_layer_grad"
     act = activation_entry(fname, activation, ACTIVATIONS)
+    if lazy((x, w, target)):  # Dask input: by row blocks of x, lazily
+        from . import _dask
+
+        return _dask.call(fname, (x, w, target), {"activation": activation})
     arrays, compute, result = coerce(fname, (x, w, target))
     xa = np.asarray(arrays[0], dtype=compute)
     wa = np.asarray(arrays[1], dtype=compute)
