@@ -80,6 +80,8 @@ def _elementwise_docs(a):
 
 Elementwise {n}: ``{a.formula}``.
 
+Its derivative (`{n}_derivative`): ``{a.derivative_formula}``.
+
 {a.numerics}
 
 Parameters
