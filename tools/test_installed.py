@@ -33,7 +33,7 @@ def main(argv):
                  "sys.exit(0 if not p.startswith(sys.argv[1] + os.sep) else "
                  "'imported the source tree, not the installed package')")
         subprocess.run([sys.executable, "-c", check, project], cwd=tmp, check=True)
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *argv[1:], "tests"]
+        cmd = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *argv[1:], "tests"]
         return subprocess.run(cmd, cwd=tmp).returncode
 
 
