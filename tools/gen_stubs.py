@@ -71,9 +71,13 @@ def _param_type(name, p, activations):
     if name in HELPER_PARAMS:
         return HELPER_PARAMS[name]
     d = p.default
-    for t in (bool, int, float, str):
+    if name == "axis":
+        return "int"
+    if type(d) is int:  # a numeric option (e.g. a threshold): an int or a float
+        return "float"
+    for t in (bool, float, str):
         if type(d) is t:
-            return t.__name__ if t is not int else "int"
+            return t.__name__
     if d is None:
         return "Any | None"
     raise TypeError(f"gen_stubs: no type for parameter {name} = {d!r}")
