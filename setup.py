@@ -37,9 +37,23 @@ HERE = Path(__file__).resolve().parent
 DEBUG = os.environ.get("CACTIVATIONS_DEBUG", "") not in ("", "0")
 
 
+def x86_variants_buildable():
+    """Build the -march=x86-64-v3/v4 variants?  Only with a GCC-style compiler
+    (not MSVC) producing x86-64 code: not on aarch64 or arm64, and not when
+    cross-compiling for another target (macOS ARCHFLAGS, e.g. arm64 or
+    universal2 wheels built on an Intel host; _PYTHON_HOST_PLATFORM)."""
+    if os.name == "nt" or platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    archs = os.environ.get("ARCHFLAGS", "").replace("-arch", " ").split()
+    if archs and archs != ["x86_64"]:
+        return False
+    host = os.environ.get("_PYTHON_HOST_PLATFORM", "")
+    return not host or host.endswith(("x86_64", "amd64"))
+
+
 # variant name -> extra compiler flags; the module is cactivations._kernels{suffix}
 VARIANTS = {"baseline": ("", [])}
-if platform.machine().lower() in ("x86_64", "amd64") and os.name != "nt":
+if x86_variants_buildable():
     VARIANTS["avx2"] = ("_avx2", ["-march=x86-64-v3"])
     VARIANTS["avx512"] = ("_avx512", ["-march=x86-64-v4"])
 # CACTIVATIONS_VARIANTS=baseline,avx2 builds only those (a quicker build for development)
@@ -67,9 +81,12 @@ def render_kernels(suffix):
 
 
 def openmp_flags():
-    """-fopenmp if the C compiler builds and links an OpenMP program, else []."""
-    if os.environ.get("CACTIVATIONS_OPENMP", "") == "0" or os.name == "nt":
+    """-fopenmp if the C compiler builds and links an OpenMP program, else []
+    (MSVC: /openmp, which every MSVC has)."""
+    if os.environ.get("CACTIVATIONS_OPENMP", "") == "0":
         return []
+    if os.name == "nt":
+        return ["/openmp"]
     cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()
     if not shutil.which(cc[0]):
         return []
@@ -114,11 +131,35 @@ extensions = [
             ("CACT_VARIANT", f'"{name}"'),
         ],
         extra_compile_args=cflags + flags + OPENMP,
-        extra_link_args=OPENMP,
+        extra_link_args=[] if os.name == "nt" else OPENMP,
         depends=[str(p.relative_to(HERE)) for p in sorted((HERE / "src").glob("*.h"))]
         + ["src/_kernels.pyx.tp", "cactivations/_registry.py"],
     )
     for name, (suffix, flags) in VARIANTS.items()
 ]
 
+
+
+def write_build_config():
+    """cactivations/_build_config.json: how this build compiles the kernels
+    (``python -m cactivations info`` prints it)."""
+    import json
+
+    import Cython
+
+    config = {
+        "compiler": os.environ.get("CC") or sysconfig.get_config_var("CC") or
+                    ("msvc" if os.name == "nt" else None),
+        "cflags": cflags, "openmp_flags": OPENMP,
+        "variants": {name: flags for name, (_, flags) in VARIANTS.items()},
+        "debug": DEBUG, "cython": Cython.__version__, "numpy_build": numpy.__version__,
+        "machine": platform.machine(), "platform": sysconfig.get_platform(),
+    }
+    path = HERE / "cactivations" / "_build_config.json"
+    text = json.dumps(config, indent=1) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+write_build_config()
 setup(ext_modules=cythonize(extensions, compiler_directives=directives))

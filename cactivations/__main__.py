@@ -1,21 +1,22 @@
-"""``python -m cactivations``: the squared-error output layer, checked and timed.
+"""The command line: ``python -m cactivations`` or ``cactivations``.
 
-For a final layer z = x @ w with squared error E(w) = 1/2 sum (g(x @ w) - t)**2
-and each public activation g, it calls ``output_layer_grad`` and shows
+Subcommands (``--help`` on each):
 
-* the loss;
-* the largest relative difference between its ``grad_w`` and a central
-  finite-difference gradient of E, computed in float64 with the plain NumPy
-  reference on a few sampled entries of w;
-* the time of the fused ``squared_error_delta`` against the same computation in
-  plain NumPy (``cactivations._reference``), as ns per element of z.
+``demo`` (the default: the bare command runs it)
+    a small network learns the handwritten digits shipped with the package,
+    squared-error backpropagation through the fused kernels, loss and accuracy
+    per epoch, timed against the same network in plain NumPy;
+``plot -o figure1.png``
+    Figure 1: every activation and its derivative, one panel each (matplotlib);
+``bench``
+    every task of the speed targets against the installed peers;
+``check``
+    finite-difference checks of every derivative, backward and fused
+    gradient, and accuracy identities; exit status 1 on a failure;
+``info``
+    version, CPU variant, threads and build flags.
 
-It exits with status 1 if a gradient check fails its tolerance or a timed
-answer disagrees with the reference.
-
-``python -m cactivations bench`` times every task of the project's speed
-targets against every installed peer and the copy/add floor, and marks each
-row against its target; see ``bench --help``.
+Bad arguments give a one-line error and exit status 2.
 """
 
 import argparse
@@ -30,215 +31,221 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 import cactivations as ca
-from cactivations import _bench, _peers, _reference
+from cactivations import _bench, _peers
 from cactivations._registry import ACTIVATIONS
 
-#: the batch of the gradient check: x (N, M), w (M, K)
-N, M, K = 256, 64, 10
-SEED = 0
-#: sampled entries of w per check, and the finite-difference step
-N_ENTRIES = 16
-STEP = 1e-3
-#: tolerance of the gradient check, per dtype of the computation
-TOLERANCE = {"float64": 1e-6, "float32": 1e-3}
+PROG = "cactivations"
+COMMANDS = ("demo", "plot", "bench", "check", "info")
 
 
-def _targets(activation, shape, rng):
-    """Targets that make sense for g: one-hot rows for a rowwise g, values well
-    inside the range of an elementwise g (e.g. (0, 1) for sigmoid)."""
-    if ACTIVATIONS[activation].kind == "rowwise":
-        return np.eye(shape[-1])[rng.integers(shape[-1], size=shape[:-1])]
-    hi, lo = ACTIVATIONS[activation].limits[0]  # g(+inf), g(-inf)
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return rng.standard_normal(shape)
-    return lo + (hi - lo) * rng.uniform(0.05, 0.95, size=shape)
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a one-line error (and exit status 2) on bad arguments."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _loss_difference(x, w1, w2, t, activation):
-    """E(w1) - E(w2), summed term by term so that E's size does not cancel."""
-    y1 = _reference.squared_error_delta(x @ w1, t, activation)[2]
-    y2 = _reference.squared_error_delta(x @ w2, t, activation)[2]
-    return 0.5 * np.sum((y1 - y2) * (y1 + y2 - 2.0 * t))
+def _demo_parser(commands):
+    from cactivations import _demo
 
-
-def finite_difference(x, w, t, activation, entries, h=STEP):
-    """dE/dw at ``entries`` by the fourth-order central difference
-    (8 (E(w+h) - E(w-h)) - (E(w+2h) - E(w-2h))) / 12h, in float64."""
-    x, w, t = (np.asarray(a, dtype=np.float64) for a in (x, w, t))
-    grad = np.empty(len(entries))
-    for i, (j, k) in enumerate(entries):
-        def shifted(s):
-            ws = w.copy()
-            ws[j, k] += s
-            return ws
-        d1 = _loss_difference(x, shifted(h), shifted(-h), t, activation)
-        d2 = _loss_difference(x, shifted(2 * h), shifted(-2 * h), t, activation)
-        grad[i] = (8.0 * d1 - d2) / (12.0 * h)
-    return grad
-
-
-def batch(activation, dtype):
-    """x (N, M), w (M, K) and targets t (N, K) in ``dtype``; x and w are the same
-    for every activation and dtype."""
-    rng = np.random.default_rng(SEED)
-    x = rng.standard_normal((N, M))
-    w = rng.standard_normal((M, K)) / np.sqrt(M)
-    t = _targets(activation, (N, K), np.random.default_rng([SEED, 1]))
-    return x.astype(dtype), w.astype(dtype), t.astype(dtype)
-
-
-def gradient_check(activation, dtype):
-    """(loss, largest relative difference of the sampled entries of grad_w)."""
-    x, w, t = batch(activation, dtype)
-    result = ca.output_layer_grad(x, w, t, activation=activation)
-    flat = np.random.default_rng([SEED, 2]).choice(M * K, size=N_ENTRIES, replace=False)
-    entries = [divmod(int(e), K) for e in flat]
-    # where g has kinks (g' or g'' jumps) a step of 1e-3 straddles some of the
-    # N K pre-activations' kinks; 1e-6 almost never does
-    fd = finite_difference(x, w, t, activation, entries,
-                           h=1e-6 if ACTIVATIONS[activation].breakpoints else STEP)
-    got = np.array([result.grad_w[j, k] for j, k in entries], dtype=np.float64)
-    # relative to the entry; entries far below the largest one are measured
-    # against 1e-3 of it, where rounding in the batch sum dominates
-    scale = np.maximum(np.maximum(np.abs(fd), np.abs(got)), 1e-3 * np.max(np.abs(fd)))
-    return float(result.loss), float(np.max(np.abs(got - fd) / scale))
-
-
-def time_delta(activation, dtype, n, rounds, min_round_seconds):
-    """squared_error_delta against plain NumPy on z of n elements (rows of K):
-    z is standard normal x 3, the same for every activation."""
-    rng = np.random.default_rng([SEED, 3, n])
-    shape = (max(n // K, 1), K) if n >= K else (1, n)
-    z = (3.0 * rng.standard_normal(shape)).astype(dtype)
-    t = _targets(activation, shape, rng).astype(dtype)
-    reference = _reference.squared_error_delta(
-        z.astype(np.float64), t.astype(np.float64), activation)
-    impls = {
-        "cactivations": lambda: ca.squared_error_delta(z, t, activation=activation),
-        "numpy": lambda: _reference.squared_error_delta(z, t, activation),
-    }
-    return _bench.compare(f"squared_error_delta {activation} {dtype}", impls,
-                          reference, z.size, rounds=rounds,
-                          min_round_seconds=min_round_seconds)
-
-
-def _parsers():
-    """The parser of the main job, and that of its bench subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="python -m cactivations",
-        usage=("%(prog)s [-h] [--sizes N,N,...] [--dtype {float32,float64,both}] [--quick] "
-               "[--threads N]\n       %(prog)s bench [-h] [--tasks TASK ...] [--sizes N,N,...] "
-               "[--dtype ...] [--threads N] [--quick] [--out FILE.json]"),
+    p = commands.add_parser(
+        "demo", prog=f"{PROG} demo", help="train a small network on handwritten digits (default)",
         description=(
-            "For a final layer z = x @ w with squared error E = 1/2 sum (g(z) - t)^2, "
-            "check output_layer_grad's grad_w against central finite differences "
-            "of E, and time the fused squared_error_delta against the same "
-            "computation in plain NumPy."),
-        epilog="Exit status 1 if a gradient check or an answer check fails.")
-    parser.add_argument(
-        "--sizes", default="1e3,1e5", metavar="N,N,...",
-        help="elements of z for the timing, in rows of %d (default: %%(default)s)" % K)
-    parser.add_argument(
-        "--dtype", choices=("float32", "float64", "both"), default="both",
-        help="dtype of x, w, t and z (default: %(default)s)")
-    parser.add_argument(
-        "--quick", action="store_true",
-        help=(f"{_bench.QUICK_ROUNDS} rounds of >= {_bench.QUICK_MIN_ROUND_SECONDS * 1e3:g} ms "
-              f"instead of {_bench.ROUNDS} of >= {_bench.MIN_ROUND_SECONDS * 1e3:g} ms"))
-    parser.add_argument(
-        "--threads", type=int, default=1, metavar="N",
-        help="threads of the cactivations kernels while timing (default: %(default)s)")
-    commands = parser.add_subparsers(
-        title="subcommands", dest="command", metavar="{bench}",
-        description="without one, the worked example above runs")
-    return parser, _bench_parser(commands)
+            "Train a network 64 -> hidden -> 10 on the 1797 handwritten digits (UCI optdigits) "
+            "shipped with the package, by squared-error backpropagation through the fused "
+            "kernels (output_layer_grad and the hidden activation's backward), printing loss "
+            "and accuracy per epoch and the training time against the same network in plain "
+            "NumPy (same weights, same batches)."),
+        epilog=(f"Exit status 1 if the held-out accuracy ends below --target "
+                f"(default {_demo.TARGET_ACCURACY:.0%})."))
+    p.add_argument("--epochs", type=_positive_int, default=30, metavar="N",
+                   help="passes over the training digits (default: %(default)s)")
+    p.add_argument("--hidden", type=_positive_int, default=32, metavar="N",
+                   help="neurons of the hidden layer (default: %(default)s)")
+    p.add_argument("--hidden-activation", choices=_demo.hidden_activations(), default="tanh",
+                   help="(default: %(default)s)")
+    p.add_argument("--output-activation", choices=_demo.output_activations(),
+                   default="sigmoid", help="(default: %(default)s)")
+    p.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
+                   help="(default: %(default)s)")
+    p.add_argument("--learning-rate", type=_positive_float, default=2.0, metavar="RATE",
+                   help="step per batch, on the batch's mean gradient (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    p.add_argument("--target", type=float, default=_demo.TARGET_ACCURACY, metavar="ACCURACY",
+                   help="held-out accuracy to reach, e.g. 0.95 (default: %(default)s)")
+    return p
+
+
+def _plot_parser(commands):
+    p = commands.add_parser(
+        "plot", prog=f"{PROG} plot", help="Figure 1: every activation and its derivative (PNG)",
+        description=(
+            "Draw every public activation g of the registry and its derivative g' computed by "
+            "cactivations, one labelled panel each (softmax as softmax([0, z])_1), and write "
+            "the figure to a PNG. Needs matplotlib: pip install \"cactivations[plot]\"."))
+    p.add_argument("-o", "--output", default="figure1.png", metavar="FILE.png",
+                   help="where to write the figure (default: %(default)s)")
+    p.add_argument("--range", dest="z_range", default="-6,6", metavar="LO,HI",
+                   help="the z axis (default: %(default)s)")
+    p.add_argument("--dpi", type=_positive_int, default=120, help="(default: %(default)s)")
+    return p
+
+
+def _check_parser(commands):
+    p = commands.add_parser(
+        "check", prog=f"{PROG} check", help="gradient and accuracy self-check",
+        description=(
+            "Check every derivative, backward, Jacobian and fused gradient of the public API "
+            "against float64 finite differences, and the accuracy identities (sigmoid(-z) = "
+            "1 - sigmoid(z), softmax([0, z])_1 = sigmoid(z), sigmoid(logit(p)) = p, tails "
+            "against math.exp, ...) in float32 and float64."),
+        epilog="Exit status 1 if a check fails.")
+    p.add_argument("--only", nargs="+", metavar="TEXT",
+                   help="run only the checks whose name contains one of these")
+    return p
+
+
+def _info_parser(commands):
+    p = commands.add_parser(
+        "info", prog=f"{PROG} info", help="version, CPU variant, threads and build flags",
+        description=("Print the versions, the instruction-set variant of the kernels in use "
+                     "and those built, the thread count, and the compiler flags of this build."))
+    p.add_argument("--json", action="store_true", help="print it as JSON")
+    return p
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _parser():
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Neural-network activations, their derivatives and the squared-error output-layer "
+            "gradient, compiled, on NumPy arrays. Without a subcommand, runs demo."),
+        epilog=f"'{PROG} COMMAND --help' describes each; '{PROG}' is 'python -m cactivations'.")
+    parser.add_argument("--version", action="version", version=f"cactivations {ca.__version__}")
+    commands = parser.add_subparsers(title="subcommands", dest="command",
+                                     metavar="{" + ",".join(COMMANDS) + "}",
+                                     parser_class=_Parser)
+    parsers = {"demo": _demo_parser(commands), "plot": _plot_parser(commands),
+               "bench": _bench_parser(commands), "check": _check_parser(commands),
+               "info": _info_parser(commands)}
+    return parser, parsers
 
 
 def _parse_args(argv):
-    parser, bench_parser = _parsers()
+    parser, parsers = _parser()
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or ["demo"])
+    sub = parsers[args.command]
     if args.command == "bench":
-        parser = bench_parser
-        if argv[0] != "bench":  # the main job's options would be dropped
-            parser.error("the options of bench go after the word bench")
-    try:
-        args.sizes = _bench.parse_sizes(args.sizes)
-    except ValueError as exc:
-        parser.error(f"--sizes: {exc}")
-    if args.threads is not None and args.threads < 1:
-        parser.error("--threads must be at least 1")
-    if args.command == "bench":
+        try:
+            args.sizes = _bench.parse_sizes(args.sizes)
+        except ValueError as exc:
+            sub.error(f"--sizes: {exc}")
+        if args.threads is not None and args.threads < 1:
+            sub.error("--threads must be at least 1")
         try:
             args.tasks = _select_tasks(args.tasks)
         except ValueError as exc:
-            parser.error(f"--tasks: {exc}")
-    return args
+            sub.error(f"--tasks: {exc}")
+    if args.command == "plot":
+        try:
+            lo, hi = (float(v) for v in args.z_range.split(","))
+        except ValueError:
+            sub.error(f"--range: expected LO,HI, got {args.z_range!r}")
+        if not lo < hi:
+            sub.error(f"--range: LO must be below HI, got {args.z_range!r}")
+        args.z_range = (lo, hi)
+    if args.command == "demo" and not 0.0 <= args.target <= 1.0:
+        sub.error(f"--target: an accuracy in [0, 1], got {args.target}")
+    return args, sub
 
 
 def main(argv=None):
-    args = _parse_args(argv)
+    args, sub = _parse_args(argv)
     if args.command == "bench":
         return bench(args)
-    dtypes = ["float32", "float64"] if args.dtype == "both" else [args.dtype]
-    activations = [a.name for a in ACTIVATIONS.values() if a.public]
-    rounds, min_round = ((_bench.QUICK_ROUNDS, _bench.QUICK_MIN_ROUND_SECONDS) if args.quick
-                         else (_bench.ROUNDS, _bench.MIN_ROUND_SECONDS))
-    set_threads = getattr(ca, "set_num_threads", None)
-    threads_before = ca.get_num_threads() if set_threads else None
-    version = getattr(ca, "__version__", "")
+    if args.command == "demo":
+        from cactivations import _demo
 
-    print(f"cactivations {version}: output layer z = x @ w with squared error "
-          f"E = 1/2 sum (g(z) - t)^2, gradient check and speed of the fused delta")
-    print(f"  grad_w rel.diff: output_layer_grad's grad_w vs central finite differences "
-          f"of E (float64 NumPy) at {N_ENTRIES} sampled entries of w; "
-          f"x ({N}, {M}), w ({M}, {K}), seed {SEED}")
-    print(f"  timing: squared_error_delta vs the same computation in plain NumPy on "
-          f"z = 3 N(0, 1) in rows of {K}; median of {rounds} rounds of >= {min_round * 1e3:g} ms, "
-          f"{args.threads if set_threads else 'default'} thread(s); "
-          f"speed-up = NumPy time / cactivations time\n")
+        return _demo.run(args, sys.stdout)
+    if args.command == "check":
+        from cactivations import _check
 
-    rows, failed = [], []
+        try:
+            return _check.run(args, sys.stdout)
+        except ValueError as exc:
+            sub.error(str(exc))
+    if args.command == "plot":
+        from cactivations import _plot
+
+        try:
+            titles = _plot.figure(args.output, args.z_range, args.dpi)
+        except (ImportError, OSError) as exc:
+            print(f"{PROG} plot: error: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.output}: {len(titles)} panels ({', '.join(titles)}), "
+              "each g(z) and g'(z)")
+        return 0
+    if args.command == "info":
+        return info(args)
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def build_config():
+    """How this installation's kernels were compiled (written by setup.py), or None."""
+    import importlib.resources
+
     try:
-        if set_threads:
-            set_threads(args.threads)
-        for activation in activations:
-            for dtype in dtypes:
-                loss, rel = gradient_check(activation, dtype)
-                ok = rel <= TOLERANCE[dtype]
-                if not ok:
-                    failed.append(f"grad_w {activation} {dtype}: relative difference "
-                                  f"{rel:.2g} > {TOLERANCE[dtype]:g}")
-                for i, n in enumerate(args.sizes):
-                    c = time_delta(activation, dtype, n, rounds, min_round)
-                    for e in c.entries.values():
-                        if e.seconds is None:
-                            failed.append(f"{c.task} n={n}: {e.name} {e.status}")
-                    ns_ca, ns_np = c.ns_per_element("cactivations"), c.ns_per_element("numpy")
-                    ratio = c.ratio("numpy")
-                    first = i == 0
-                    rows.append([
-                        activation if first else "", dtype if first else "",
-                        f"{loss:.4f}" if first else "",
-                        f"{rel:.1e}" if first else "",
-                        ("ok" if ok else "FAIL") if first else "",
-                        _bench.format_size(c.n_elements),
-                        _bench.format_ns(ns_ca), _bench.format_ns(ns_np),
-                        "-" if ratio is None else f"{ratio:.2f}x",
-                    ])
-    finally:
-        if set_threads:
-            set_threads(threads_before)
+        text = importlib.resources.files("cactivations").joinpath(
+            "_build_config.json").read_text()
+    except (FileNotFoundError, OSError):
+        return None
+    return json.loads(text)
 
-    print(_bench.text_table(
-        ["activation", "dtype", "loss", "grad_w rel.diff", "check", "n(z)",
-         "cactivations ns/el", "NumPy ns/el", "speed-up"],
-        rows, right=(2, 3, 5, 6, 7, 8)))
-    print(f"\ngradient tolerance: {', '.join(f'{d} {TOLERANCE[d]:g}' for d in dtypes)}")
-    if failed:
-        print("FAILED:\n  " + "\n  ".join(failed))
-        return 1
-    print("all checks passed")
+
+def info(args):
+    import io
+
+    config = ca.show_config(file=io.StringIO() if args.json else sys.stdout)
+    build = build_config()
+    extra = {"python": platform.python_version(), "platform": platform.platform(),
+             "location": os.path.dirname(ca.__file__), "build": build}
+    if args.json:
+        print(json.dumps({**config, **extra}, indent=1))
+        return 0
+    print(f"{'python':24s} {extra['python']}")
+    print(f"{'platform':24s} {extra['platform']}")
+    print(f"{'location':24s} {extra['location']}")
+    if build is None:
+        print(f"{'build flags':24s} not recorded in this installation")
+        return 0
+    print(f"{'compiler':24s} {build.get('compiler')}")
+    print(f"{'cflags':24s} {' '.join(build.get('cflags', []))}")
+    print(f"{'openmp flags':24s} {' '.join(build.get('openmp_flags', [])) or '(none)'}")
+    for name, flags in build.get("variants", {}).items():
+        print(f"{'variant ' + name:24s} {' '.join(flags) or '(the compiler default target)'}")
+    print(f"{'built with':24s} Cython {build.get('cython')}, NumPy {build.get('numpy_build')}, "
+          f"{build.get('platform')}")
     return 0
 
 
@@ -256,7 +263,7 @@ def _bench_parser(commands):
     rounds = (f"{_bench.ROUNDS} rounds of >= {_bench.MIN_ROUND_SECONDS * 1e3:g} ms",
               f"{_bench.QUICK_ROUNDS} rounds of >= {_bench.QUICK_MIN_ROUND_SECONDS * 1e3:g} ms")
     parser = commands.add_parser(
-        "bench", prog="python -m cactivations bench",
+        "bench", prog=f"{PROG} bench",
         help="time every task of the speed targets against the peers and the floor",
         description=(
             "Time cactivations (allocating, and with out=) against every installed peer "
@@ -339,9 +346,9 @@ TARGET_TEXT = {
 def _category(task):
     if task.function == "tanh":
         return "tanh"
-    act = ACTIVATIONS.get(task.function.removesuffix("_backward"))
-    if act is not None and task.function.removesuffix("_backward") in _peers.FAMILY:
-        return "piecewise" if act.piecewise else "family"
+    name = task.function.removesuffix("_backward")
+    if name in _peers.FAMILY:
+        return "piecewise" if ACTIVATIONS[name].piecewise else "family"
     return "backward" if task.kind == "backward" else "compute"
 
 

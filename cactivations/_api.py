@@ -13,7 +13,7 @@ import numpy as np
 
 from ._cpu import kernels as _kernels
 from ._dispatch import (
-    activation_entry, activation_params, cast_result, coerce, normalize_axis, run,
+    activation_entry, activation_params, cast_result, coerce, lazy, normalize_axis, run,
 )
 from ._examples import EXAMPLES as _GENERATED_EXAMPLES
 from ._registry import ACTIVATIONS, LOSS_ACTIVATIONS
@@ -135,6 +135,8 @@ def _elementwise_docs(a):
     fwd = f"""{n}(z, /, *, {kw}out=None)
 
 Elementwise {n}: ``{a.formula}``.
+
+Its derivative (`{n}_derivative`): ``{a.derivative_formula}``.
 
 {a.numerics}
 
@@ -621,6 +623,22 @@ def _class_indices(fname, target, zshape, ax):
     return np.ascontiguousarray(target, dtype=np.int64)
 
 
+def _lazy_one_hot(fname, z, target, axis):
+    """A Dask integer target of the rows' shape as one-hot probabilities."""
+    zshape = tuple(np.shape(z))
+    dtype = getattr(target, "dtype", None)
+    if not zshape or dtype is None or np.dtype(dtype).kind not in "iu":
+        return target
+    ax = normalize_axis(fname, axis, len(zshape))
+    if tuple(np.shape(target)) != zshape[:ax] + zshape[ax + 1:]:
+        return target
+    import dask.array as da
+
+    zdt = np.dtype(getattr(z, "dtype", np.float64))
+    one_hot = da.eye(zshape[ax], dtype=zdt if zdt.kind == "f" else np.float64)[target]
+    return da.moveaxis(one_hot, -1, ax)
+
+
 def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
     """softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None)
 
@@ -668,7 +686,9 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
     fname = "softmax_cross_entropy_delta"
     zshape = np.shape(z)
     idx = None
-    if not (isinstance(target, np.ndarray) and target.dtype.kind == "f"):
+    if lazy((z, target)):  # Dask: class indices become one-hot rows, lazily
+        target = _lazy_one_hot(fname, z, target, axis)
+    elif not (isinstance(target, np.ndarray) and target.dtype.kind == "f"):
         if not zshape:
             raise ValueError(f"{fname}: z must have at least one dimension (the class axis)")
         idx = _class_indices(fname, target, zshape, normalize_axis(fname, axis, len(zshape)))
@@ -778,6 +798,16 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid", loss="squared_er
     if loss == "cross_entropy" and act.name not in ("softmax", "sigmoid"):
         raise ValueError(f"{fname}: loss='cross_entropy' needs activation 'softmax' or "
                          f"'sigmoid', got {activation!r}")
+    if lazy((x, w, target)):  # Dask input: by row blocks of x, lazily
+        from . import _dask
+
+        if loss == "cross_entropy" and act.name == "softmax":  # class indices: one-hot
+            import dask.array as da
+
+            tt = da.asarray(target)
+            if tt.dtype.kind in "iu" and tt.shape == tuple(np.shape(x))[:-1]:
+                target = da.eye(np.shape(w)[-1], dtype=np.result_type(x.dtype, w.dtype, 1.0))[tt]
+        return _dask.call(fname, (x, w, target), {"activation": activation, "loss": loss})
     indices = False
     if loss == "cross_entropy" and act.name == "softmax":
         tt = np.asarray(target)

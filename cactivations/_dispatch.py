@@ -7,6 +7,7 @@ result dtype only where the compute dtype differs (float16, longdouble).
 """
 
 import operator
+from sys import modules as _modules
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
@@ -60,6 +61,8 @@ def cast_result(a, result):
     exact result rounded to that dtype would, without an overflow warning."""
     if type(a) is float and not abs(a) > _MAX[result]:  # in range (or NaN)
         return np.asarray(a, dtype=result)
+    if type(a) is not np.ndarray and type(a) is not float and lazy((a,)):
+        return a.astype(result)  # a loss of Dask input: stays lazy
     with np.errstate(over="ignore"):  # about 2 us: only where it can matter
         return np.asarray(a, dtype=result)
 
@@ -148,6 +151,13 @@ def activation_params(fname, act, given):
     return kernel, floats[0], floats[1]
 
 
+def lazy(args):
+    """Is one of ``args`` a Dask array?  (Never imports Dask: a Dask array exists
+    only once ``dask.array`` is imported.)"""
+    da = _modules.get("dask.array")
+    return da is not None and any(isinstance(a, da.Array) for a in args)
+
+
 def check_out(fname, out, shape, result):
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{fname}: out must be a numpy.ndarray, got {type(out).__name__}")
@@ -224,6 +234,11 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
             outs.append(out)
         extra = (shape[-1],) if axis is not None else ()
         return outs, kernel(*args, *outs, *extra), dt
+    if lazy(args):  # Dask input: the same kernel, block by block, lazily
+        from . import _dask
+
+        return _dask.run(run, fname, kernel, args, nout=nout, out=out, axis=axis,
+                         shape_of_first=shape_of_first, check_axis=check_axis)
     arrays, compute, result = coerce(fname, args)
     shapes = [np.shape(a) for a in arrays]
     shape = broadcast_shape(fname, shapes)

@@ -1,16 +1,27 @@
-"""The command line: ``python -m cactivations`` (the main job) and its ``bench``.
+"""The command line: ``python -m cactivations`` / ``cactivations`` and its
+subcommands demo (the default), plot, bench, check and info.
 
-Quick runs only (``--quick``, one small size); nothing here asserts a time.
+Quick runs only (``--quick``, one small size, few epochs) in process; the bare
+command (the full demo) and the console script run once as subprocesses, from
+the tests folder.  Nothing here asserts a time.
 """
 
 import json
+import re
 import os
+import shutil
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
 import cactivations as ca
-from cactivations import _bench
-from cactivations.__main__ import main
+from cactivations import _bench, _check, _plot
+from cactivations.__main__ import COMMANDS, main
+from cactivations._registry import ACTIVATIONS
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 QUICK_SIGMOID = ["bench", "--quick", "--sizes", "1e3", "--tasks", "sigmoid", "--dtype", "float32"]
 
@@ -79,27 +90,148 @@ def test_bench_threads(capsys):
     ["bench", "--sizes", "0"],
     ["bench", "--dtype", "float16"],
     ["bench", "--threads", "0"],
-    ["--quick", "bench"],  # the main job's options do not reach bench
+    ["--quick", "bench"],
     ["--bogus"],
+    ["nonsense"],
+    ["demo", "--epochs", "0"],
+    ["demo", "--hidden-activation", "nonsense"],
+    ["demo", "--learning-rate", "-1"],
+    ["demo", "--target", "2"],
+    ["plot", "--range", "3,1"],
+    ["plot", "--range", "a,b"],
+    ["check", "--only", "no-such-check"],
+    ["info", "--bogus"],
 ])
-def test_bad_options_exit_2(argv, capsys):
+def test_bad_arguments_exit_2_with_a_one_line_error(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
-    assert "error:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "error:" in err, err
 
 
-def test_help_lists_bench(capsys):
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_everywhere(command, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["--help"])
+        main(["--help"] if command is None else [command, "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    assert "bench" in out and "subcommands" in out
+    assert "usage: cactivations" in out
+    if command is None:
+        for c in COMMANDS:
+            assert c in out
 
 
-def test_main_job_quick(capsys):
-    assert main(["--quick", "--sizes", "1e3", "--dtype", "float64"]) == 0
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert ca.__version__ in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ demo
+
+def test_demo_short(capsys):
+    assert main(["demo", "--epochs", "2", "--target", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "all checks passed" in out
-    for activation in ("sigmoid", "tanh", "softmax"):
-        assert activation in out
+    assert "UCI optdigits" in out and "1347 to train, 450 held out" in out
+    lines = [line.split() for line in out.splitlines() if line[:5].strip().isdigit()]
+    assert [int(line[0]) for line in lines] == [1, 2]
+    assert all(line[2].endswith("%") and line[3].endswith("%") for line in lines)
+    assert "largest weight difference between the two" in out
+    assert "reached the target 50%" in out
+
+
+def test_demo_below_target_exits_1(capsys):
+    assert main(["demo", "--epochs", "1", "--hidden", "2", "--target", "1.0"]) == 1
+    assert "BELOW the target 100%" in capsys.readouterr().out
+
+
+def test_bare_command_runs_the_demo_to_its_stated_accuracy():
+    """The main job: ``python -m cactivations`` trains to >= 95% held-out accuracy."""
+    proc = subprocess.run([sys.executable, "-m", "cactivations"], cwd=HERE,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "reached the target 95%" in proc.stdout
+    assert "   30  " in proc.stdout  # the 30th epoch
+
+
+def test_console_script():
+    exe = shutil.which("cactivations")
+    if exe is None:
+        pytest.skip("the cactivations console script is not on PATH")
+    proc = subprocess.run([exe, "info"], cwd=HERE, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "cpu_variant" in proc.stdout
+
+
+# ------------------------------------------------------------------ plot
+
+def test_plot_has_a_panel_per_activation():
+    titles = [p.title for p in _plot.panels()]
+    for a in ACTIVATIONS.values():
+        if a.public:
+            assert any(t.startswith(a.name) for t in titles), (a.name, titles)
+    z = np.linspace(-3, 3, 7) + 0.0625  # off the kinks (0, +-1, +-3, 6)
+    for p in _plot.panels():  # the derivative drawn is the derivative of the curve drawn
+        h = 1e-5
+        fd = (p.forward(z + h) - p.forward(z - h)) / (2 * h)
+        np.testing.assert_allclose(p.derivative(z), fd, atol=1e-6, err_msg=p.title)
+
+
+def test_plot_writes_a_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "figure1.png"
+    assert main(["plot", "-o", str(path)]) == 0
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    out = capsys.readouterr().out
+    assert f"wrote {path}" in out and "softmax([0, z])[1]" in out
+
+
+def test_plot_without_matplotlib(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+    assert main(["plot", "-o", str(tmp_path / "f.png")]) == 1
+    err = capsys.readouterr().err
+    assert 'pip install "cactivations[plot]"' in err and len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------------ check
+
+def test_check_passes(capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "check: all" in out and "FAIL" not in out
+    assert re.search(r"\[ *1/[0-9]+\]", out)  # progress
+
+
+def test_check_covers_every_public_function():
+    functions = set(_check.array_functions())
+    assert functions - _check.covered() == set()
+
+
+def test_check_fails_on_a_wrong_derivative(monkeypatch, capsys):
+    def wrong(z, /, *, out=None):
+        return ca.sigmoid(z)
+
+    monkeypatch.setattr(ca, "sigmoid_derivative", wrong)
+    assert main(["check", "--only", "sigmoid_derivative"]) == 1
+    assert "FAIL sigmoid_derivative" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ info
+
+def test_info(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    for key in ("cactivations", "cpu_variant", "num_threads", "openmp", "python"):
+        assert key in out
+    assert ("cflags" in out) or ("not recorded" in out)
+
+
+def test_info_json(capsys):
+    assert main(["info", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["cactivations"] == ca.__version__
+    assert data["cpu_variant"] in data["cpu_variants_built"]
+    assert data["num_threads"] >= 1

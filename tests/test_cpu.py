@@ -86,3 +86,12 @@ def test_each_runnable_variant_gives_the_same_results(variant):
     np.testing.assert_array_max_ulp(theirs.output, ours.output, maxulp=8)
     np.testing.assert_allclose(theirs.delta, ours.delta, rtol=0, atol=8 * np.finfo(float).eps)
     np.testing.assert_allclose(theirs.loss, ours.loss, rtol=1e-14)
+
+
+def test_a_build_with_only_the_baseline():
+    """aarch64, macOS arm64 and MSVC builds compile the baseline alone."""
+    arm = {"NEON": True, "ASIMD": True, "ASIMDHP": True}
+    assert _cpu.choose(env="", features=arm, available=["baseline"]) == "baseline"
+    assert _cpu.choose(env="baseline", features=arm, available=["baseline"]) == "baseline"
+    with pytest.warns(RuntimeWarning, match="not available here"):
+        assert _cpu.choose(env="avx2", features=arm, available=["baseline"]) == "baseline"
