@@ -11,6 +11,13 @@ backward passes from the saved output (`sigmoid_backward`, `tanh_backward`,
 loss and gradient (`squared_error`, `squared_error_delta`,
 `output_layer_grad`), each in one compiled pass with the GIL released,
 accurate to a few ULP.
+
+The family of PyTorch's ``torch.nn.functional`` is here too, each with
+``<name>``, ``<name>_derivative`` and ``<name>_backward``: `relu`, `relu6`,
+`leaky_relu`, `elu`, `selu`, `celu`, `gelu`, `silu`, `mish`, `softplus`,
+`log_sigmoid`, `softsign`, `hardsigmoid`, `hardswish`, `hardtanh`,
+`tanhshrink`; and the fused cross-entropy losses
+`softmax_cross_entropy_delta` and `sigmoid_binary_cross_entropy_delta`.
 """
 
 try:

@@ -466,7 +466,9 @@ def _cell(impl):
 def _task_table(task, records, skipped):
     """The table of one task: ns/element per implementation, the two ratios
     and their marks; notes on failed answers below it."""
-    what = {"forward": "forward", "backward": "backward from the saved output",
+    act = ACTIVATIONS.get(task.function.removesuffix("_backward"))
+    saved = "input" if act is not None and act.backward_from == "input" else "output"
+    what = {"forward": "forward", "backward": f"backward from the saved {saved}",
             "loss": f"loss, delta and output with {task.activation}"}[task.kind]
     where = "1-d" if task.row is None else f"rows of {task.row}"
     floor = "np.copyto(dst, x)" if task.kind == "forward" else "np.add(a, b, out=dst)"
