@@ -549,8 +549,8 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
     fname = "output_layer_grad"
     act = activation_entry(fname, activation, ACTIVATIONS)
     arrays, compute, result = coerce(fname, (x, w, target))
-    xa = np.asarray(arrays[0], dtype=compute)
-    wa = np.asarray(arrays[1], dtype=compute)
+    with np.errstate(over="ignore"):  # beyond the compute dtype's range: inf, silently
+        xa, wa, ta = (np.asarray(a, dtype=compute) for a in arrays)
     if wa.ndim != 2 or xa.ndim not in (1, 2) or xa.shape[-1] != wa.shape[0]:
         raise ValueError(
             f"{fname}: expected x of shape (N, M) or (M,) and w of shape (M, K); "
@@ -559,7 +559,7 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid"):
     with np.errstate(over="ignore", invalid="ignore"):  # inf is the rounded result
         z = xa @ wa
     # z and the target are in the compute dtype, so delta can overwrite z
-    (y, delta), loss, _ = run(fname, _LOSS_KERNELS[act.name], (z, np.asarray(arrays[2], dtype=compute)),
+    (y, delta), loss, _ = run(fname, _LOSS_KERNELS[act.name], (z, ta),
                               nout=2, out=z, axis=-1 if act.kind == "rowwise" else None,
                               shape_of_first=True)
     with np.errstate(over="ignore", invalid="ignore"):

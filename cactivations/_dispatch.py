@@ -183,7 +183,10 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
         normalize_axis(fname, check_axis, len(shape))
     if out is not None:
         check_out(fname, out, shape, result)
-    arrs = [np.asarray(a, dtype=compute) for a in arrays]
+    # a Python float beside float32, or a long double, may be beyond the compute
+    # dtype's range: it becomes inf, as the exact value rounded would, silently
+    with np.errstate(over="ignore"):
+        arrs = [np.asarray(a, dtype=compute) for a in arrays]
     arrs = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrs]
     ndim = len(shape)
     extra = ()

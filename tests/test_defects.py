@@ -1,0 +1,44 @@
+"""Regression tests of the defects the hostile-input suite (test_hostile.py) found.
+
+Each test is the smallest input that showed the defect; the matrix in
+test_hostile.py covers the whole category.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import cactivations as ca
+
+
+def _quiet(f, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return f(*args, **kw)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ca.sigmoid_backward(np.ones(3, np.float32), 1e300),
+    lambda: ca.squared_error(np.ones(3, np.float32), -1e300),
+    lambda: ca.squared_error_delta(np.ones(3, np.float32), 1e300),
+    lambda: ca.output_layer_grad(np.ones((2, 3), np.float32), np.ones((3, 4), np.float32), 1e300),
+    lambda: ca.sigmoid(np.array([np.longdouble("1e4000"), np.longdouble("-1e4000")])),
+    lambda: ca.softmax(np.array([np.longdouble("1e4000"), 0.0])),
+    lambda: ca.output_layer_grad(np.full((1, 1), np.longdouble("1e4000")), np.ones((1, 1)), 0.0),
+], ids=["backward", "squared_error", "squared_error_delta", "output_layer_grad",
+        "longdouble", "longdouble_softmax", "longdouble_layer"])
+def test_no_overflow_warning_converting_to_the_compute_dtype(call):
+    """A Python float beside float32, or a long double, beyond the range of the
+    compute dtype becomes inf without a RuntimeWarning ("overflow encountered
+    in cast" before)."""
+    res = _quiet(call)
+    assert res is not None
+
+
+def test_longdouble_beyond_float64_is_inf():
+    y = _quiet(ca.sigmoid, np.array([np.longdouble("1e4000"), np.longdouble("-1e4000")]))
+    assert y.dtype == np.longdouble
+    np.testing.assert_array_equal(y, [1.0, 0.0])
+    y = _quiet(ca.sigmoid_backward, np.float32(1.0), 1e300)
+    assert y.dtype == np.float32 and y == -np.inf
