@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._cpu import kernels as _kernels
-from ._dispatch import activation_entry, cast_result, coerce, run
+from ._dispatch import activation_entry, axis_arg, cast_result, coerce, run
 from ._registry import ACTIVATIONS
 
 _MODULE = "cactivations"
@@ -272,7 +272,7 @@ def softmax(z, /, *, axis=-1, out=None):
     >>> ca.softmax([1000.0, 1000.0])
     array([0.5, 0.5])
     """
-    return run("softmax", _kernels.softmax, (z,), out=out, axis=axis)[0][0]
+    return run("softmax", _kernels.softmax, (z,), out=out, axis=axis_arg("softmax", axis))[0][0]
 
 
 def log_softmax(z, /, *, axis=-1, out=None):
@@ -305,7 +305,8 @@ def log_softmax(z, /, *, axis=-1, out=None):
     >>> ca.log_softmax([0.0, -800.0])
     array([   0., -800.])
     """
-    return run("log_softmax", _kernels.log_softmax, (z,), out=out, axis=axis)[0][0]
+    return run("log_softmax", _kernels.log_softmax, (z,), out=out,
+               axis=axis_arg("log_softmax", axis))[0][0]
 
 
 def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -336,7 +337,7 @@ def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     array([ 0.25, -0.25])
     """
     return run("softmax_backward", _kernels.softmax_backward, (grad_output, output),
-               out=out, axis=axis)[0][0]
+               out=out, axis=axis_arg("softmax_backward", axis))[0][0]
 
 
 def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -366,7 +367,7 @@ def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     array([ 0.5, -0.5])
     """
     return run("log_softmax_backward", _kernels.log_softmax_backward, (grad_output, output),
-               out=out, axis=axis)[0][0]
+               out=out, axis=axis_arg("log_softmax_backward", axis))[0][0]
 
 
 def softmax_jacobian(output, /, *, axis=-1):
@@ -399,7 +400,8 @@ def softmax_jacobian(output, /, *, axis=-1):
         J = np.empty(y.shape + (K,), y.dtype)
         return _kernels.softmax_jacobian(y, J, K)
 
-    _, J, result = run("softmax_jacobian", kernel, (output,), nout=0, axis=axis)
+    _, J, result = run("softmax_jacobian", kernel, (output,), nout=0,
+                       axis=axis_arg("softmax_jacobian", axis))
     return J if J.dtype == result else cast_result(J, result)
 
 
@@ -501,6 +503,7 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     fname = "squared_error_delta"
     act = activation_entry(fname, activation, ACTIVATIONS)
     kernel = _LOSS_KERNELS[act.name]
+    axis = axis_arg(fname, axis)
     check_axis = None
     if act.kind == "elementwise":  # the axis is checked, and otherwise unused
         check_axis, axis = axis, None

@@ -79,11 +79,21 @@ def broadcast_shape(fname, shapes):
 def normalize_axis(fname, axis, ndim):
     """Normalize ``axis`` for an array of ``ndim`` dimensions (a 0-d array is one
     row of length 1, so axis 0 and -1 are valid for it)."""
+    axis = axis_arg(fname, axis)
     try:
-        axis = operator.index(axis)
+        return normalize_axis_index(axis, max(ndim, 1), msg_prefix=fname)
+    except OverflowError:  # beyond a C long: out of range all the same
+        raise np.exceptions.AxisError(
+            f"{fname}: axis {axis} is out of bounds for array of dimension {ndim}") from None
+
+
+def axis_arg(fname, axis):
+    """``axis`` as a Python int, or TypeError (None too: the softmax family has
+    no flattened form)."""
+    try:
+        return operator.index(axis)
     except TypeError:
         raise TypeError(f"{fname}: axis must be an integer, got {type(axis).__name__}") from None
-    return normalize_axis_index(axis, max(ndim, 1), msg_prefix=fname)
 
 
 def activation_entry(fname, activation, table):
@@ -142,7 +152,8 @@ def _fast(args, axis):
         f = a.flags
         if not (f.c_contiguous and f.aligned):
             return None
-    if axis is not None and (not shape or (axis != -1 and axis != len(shape) - 1)):
+    if axis is not None and (not shape or type(axis) is not int
+                             or (axis != -1 and axis != len(shape) - 1)):
         return None
     return shape, dt
 

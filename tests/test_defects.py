@@ -42,3 +42,42 @@ def test_longdouble_beyond_float64_is_inf():
     np.testing.assert_array_equal(y, [1.0, 0.0])
     y = _quiet(ca.sigmoid_backward, np.float32(1.0), 1e300)
     assert y.dtype == np.float32 and y == -np.inf
+
+
+ROWWISE = {
+    "softmax": lambda **kw: ca.softmax(np.ones((2, 3)), **kw),
+    "log_softmax": lambda **kw: ca.log_softmax(np.ones((2, 3)), **kw),
+    "softmax_backward": lambda **kw: ca.softmax_backward(np.ones((2, 3)), np.ones((2, 3)), **kw),
+    "log_softmax_backward": lambda **kw: ca.log_softmax_backward(np.ones((2, 3)), np.ones((2, 3)),
+                                                                 **kw),
+    "softmax_jacobian": lambda **kw: ca.softmax_jacobian(np.ones((2, 3)), **kw),
+    "squared_error_delta": lambda **kw: ca.squared_error_delta(
+        np.ones((2, 3)), np.ones((2, 3)), activation="softmax", **kw),
+    "squared_error_delta[sigmoid]": lambda **kw: ca.squared_error_delta(
+        np.ones((2, 3)), np.ones((2, 3)), **kw),
+}
+
+
+@pytest.mark.parametrize("name", list(ROWWISE))
+def test_axis_none_is_a_clear_type_error(name):
+    """axis=None reached the kernel as if elementwise: "kernel() missing 1
+    required positional argument", or "sqerr_delta_softmax() takes exactly 5
+    positional arguments", or (elementwise activations) was accepted."""
+    with pytest.raises(TypeError, match=r"^" + name.split("[")[0] + ": axis must be an integer"):
+        ROWWISE[name](axis=None)
+
+
+@pytest.mark.parametrize("name", list(ROWWISE))
+@pytest.mark.parametrize("axis", [2 ** 63, -2 ** 63 - 1, 10 ** 30])
+def test_axis_beyond_c_long_is_an_axis_error(name, axis):
+    """OverflowError ("Python int too large to convert to C long") before."""
+    with pytest.raises(np.exceptions.AxisError, match=name.split("[")[0]):
+        ROWWISE[name](axis=axis)
+
+
+@pytest.mark.parametrize("name", list(ROWWISE))
+def test_axis_array_is_a_clear_type_error(name):
+    """An array axis on C-contiguous float64 input: "The truth value of an array
+    with more than one element is ambiguous" (from the fast-path test) before."""
+    with pytest.raises(TypeError, match=name.split("[")[0] + ": axis must be an integer"):
+        ROWWISE[name](axis=np.array([0, 1]))
