@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._cpu import kernels as _kernels
-from ._dispatch import activation_entry, axis_arg, cast_result, coerce, run
+from ._dispatch import activation_entry, as_array, axis_arg, cast_result, coerce, run
 from ._registry import ACTIVATIONS
 
 _MODULE = "cactivations"
@@ -43,7 +43,7 @@ def _unary(name, doc, param="z"):
 
     def f(z, /, *, out=None):
         if out is None and (type(z) is float or type(z) is list):
-            z = np.asarray(z)
+            z = as_array(name, z)
         if type(z) is np.ndarray:
             y = fast(z, out)
             if y is not None:
@@ -62,9 +62,9 @@ def _binary(name, doc):
 
     def f(grad_output, output, /, *, out=None):
         if type(grad_output) is list:
-            grad_output = np.asarray(grad_output)
+            grad_output = as_array(name, grad_output)
         if type(output) is list:
-            output = np.asarray(output)
+            output = as_array(name, output)
         if type(grad_output) is np.ndarray and type(output) is np.ndarray:
             y = fast(grad_output, output, out)
             if y is not None:

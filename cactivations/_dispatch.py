@@ -20,6 +20,15 @@ _LONGDOUBLE = np.dtype(np.longdouble)
 _WEAK = (bool, int, float)
 
 
+def as_array(fname, a):
+    """``np.asarray(a)``; what NumPy cannot convert (a ragged list) raises an
+    error naming the function."""
+    try:
+        return np.asarray(a)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{fname}: cannot convert an argument to an array: {exc}") from None
+
+
 def coerce(fname, args):
     """Return (arrays, compute dtype, result dtype) for the array arguments.
 
@@ -29,10 +38,7 @@ def coerce(fname, args):
     arrays = []
     for a in args:
         if not isinstance(a, np.ndarray) and type(a) not in _WEAK:
-            try:
-                a = np.asarray(a)
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"{fname}: cannot convert an argument to an array: {exc}") from None
+            a = as_array(fname, a)
         if isinstance(a, np.ndarray) and a.dtype.kind not in "biuf":
             raise TypeError(
                 f"{fname}: unsupported dtype {a.dtype}; expected a real floating-point, "

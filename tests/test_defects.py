@@ -81,3 +81,18 @@ def test_axis_array_is_a_clear_type_error(name):
     with more than one element is ambiguous" (from the fast-path test) before."""
     with pytest.raises(TypeError, match=name.split("[")[0] + ": axis must be an integer"):
         ROWWISE[name](axis=np.array([0, 1]))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh_derivative", "logit", "sigmoid_backward",
+                                  "softmax", "squared_error"])
+def test_ragged_list_error_names_the_function(name):
+    """The elementwise functions converted lists before the dispatch, so NumPy's
+    "setting an array element with a sequence" came out without the name."""
+    f = getattr(ca, name)
+    args = ([[1.0, 2.0], [3.0]],) + ((np.ones(2),) if name in ("sigmoid_backward",
+                                                                 "squared_error") else ())
+    with pytest.raises(ValueError, match=f"^{name}: cannot convert"):
+        f(*args)
+    if len(args) == 2:
+        with pytest.raises(ValueError, match=f"^{name}: cannot convert"):
+            f(args[1], args[0])
