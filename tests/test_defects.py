@@ -96,3 +96,35 @@ def test_ragged_list_error_names_the_function(name):
     if len(args) == 2:
         with pytest.raises(ValueError, match=f"^{name}: cannot convert"):
             f(args[1], args[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [3, 100])  # a block of short rows; one long row
+def test_log_softmax_backward_of_positive_y(K, dtype):
+    """exp(y) of the saved output was clamped at y = 0: a y > 0 (not a
+    log-probability, but given) silently used exp(0) = 1; y = +inf gave a
+    finite result."""
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal((2, K)).astype(dtype)
+    y = np.log(rng.uniform(0.01, 1, (2, K))).astype(dtype)
+    y[0, 0], y[0, 1], y[1, 1] = 1.0, 3.5, np.inf
+    got = ca.log_softmax_backward(g, y)
+    g64, y64 = g.astype(np.float64), y.astype(np.float64)
+    with np.errstate(all="ignore"):
+        expected = g64 - np.exp(y64) * g64.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-6 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [3, 64, 65, 200])
+def test_log_softmax_in_place_on_a_row_holding_inf(K, dtype):
+    """In place (out=z) on short rows (a block of rows), a row holding +inf
+    gave -inf for the +inf entry instead of NaN (as scipy.special.log_softmax):
+    z was read after it had been overwritten."""
+    z = np.zeros((3, K), dtype)
+    z[1, 1] = np.inf
+    expected = ca.log_softmax(z.copy())
+    assert np.isnan(expected[1, 1]) and np.isneginf(expected[1, 0])
+    got = ca.log_softmax(z, out=z)
+    assert got is z
+    np.testing.assert_array_equal(got, expected)
