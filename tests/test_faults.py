@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cactivations as ca
 from _functions import make_args, parts, variants
 
 HERE = Path(__file__).resolve().parent
