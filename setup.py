@@ -14,6 +14,10 @@ Environment:
                              (-fopt-info-vec-optimized).
   CACTIVATIONS_OPENMP=0      build without OpenMP (every kernel on one thread);
                              by default OpenMP is used when the compiler has it.
+  CACTIVATIONS_SANITIZE=1    AddressSanitizer and UndefinedBehaviorSanitizer
+                             (-fsanitize=address,undefined -fno-omit-frame-pointer
+                             -g, compile and link); run with libasan preloaded,
+                             see tools/sanitize.sh.
 """
 
 import os
@@ -94,6 +98,9 @@ if os.environ.get("CACTIVATIONS_VEC_REPORT", "") not in ("", "0"):
     cflags.append("-fopt-info-vec-optimized")
 if os.name == "nt":
     cflags = ["/Od", "/Zi"] if DEBUG else ["/O2"]
+SANITIZE = []
+if os.environ.get("CACTIVATIONS_SANITIZE", "") not in ("", "0"):
+    SANITIZE = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
 
 extensions = [
     Extension(
@@ -104,8 +111,8 @@ extensions = [
             ("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION"),
             ("CACT_VARIANT", f'"{name}"'),
         ],
-        extra_compile_args=cflags + flags + OPENMP,
-        extra_link_args=OPENMP,
+        extra_compile_args=cflags + flags + OPENMP + SANITIZE,
+        extra_link_args=OPENMP + SANITIZE,
         depends=["src/cact_math.h", "src/_kernels.pyx.tp", "cactivations/_registry.py"],
     )
     for name, (suffix, flags) in VARIANTS.items()
