@@ -24,8 +24,13 @@ CACTIVATIONS_SANITIZE=1 python3 setup.py -q build_ext --inplace >build.log 2>&1 
     exit 1
 }
 for so in cactivations/_kernels*.so; do   # really instrumented
-    ldd "$so" | grep -q libasan || { echo "$so: not linked with libasan" >&2; exit 1; }
-    ldd "$so" | grep -q libubsan || { echo "$so: not linked with libubsan" >&2; exit 1; }
+    libs=$(ldd "$so")
+    for lib in libasan libubsan; do
+        case $libs in
+            *"$lib"*) ;;
+            *) echo "$so: not linked with $lib" >&2; exit 1 ;;
+        esac
+    done
 done
 
 if [ "$#" -eq 0 ]; then
