@@ -48,7 +48,7 @@ python3 -c "import cactivations as ca, os; assert ca.__file__.startswith(os.envi
 echo "== pytest $* under ASan/UBSan"
 python3 -m pytest -q -p no:cacheprovider -x "$@" 2>&1 | tee pytest.log
 status=${PIPESTATUS[0]}
-if grep -qE "runtime error:|AddressSanitizer|UndefinedBehaviorSanitizer" pytest.log; then
+if grep -qE "runtime error:|^==[0-9]+==ERROR: |^SUMMARY: [A-Za-z]+Sanitizer" pytest.log; then
     echo "== sanitizer reports above" >&2
     exit 1
 fi
