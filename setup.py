@@ -16,6 +16,10 @@ Environment:
                              is always built), for quicker development builds.
   CACTIVATIONS_OPENMP=0      build without OpenMP (every kernel on one thread);
                              by default OpenMP is used when the compiler has it.
+  CACTIVATIONS_SANITIZE=1    AddressSanitizer and UndefinedBehaviorSanitizer
+                             (-fsanitize=address,undefined -fno-omit-frame-pointer
+                             -g, compile and link); run with libasan preloaded,
+                             see tools/sanitize.sh.
 """
 
 import os
@@ -120,6 +124,9 @@ if os.environ.get("CACTIVATIONS_VEC_REPORT", "") not in ("", "0"):
     cflags.append("-fopt-info-vec-optimized")
 if os.name == "nt":
     cflags = ["/Od", "/Zi"] if DEBUG else ["/O2"]
+SANITIZE = []
+if os.environ.get("CACTIVATIONS_SANITIZE", "") not in ("", "0"):
+    SANITIZE = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
 
 extensions = [
     Extension(
@@ -130,8 +137,8 @@ extensions = [
             ("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION"),
             ("CACT_VARIANT", f'"{name}"'),
         ],
-        extra_compile_args=cflags + flags + OPENMP,
-        extra_link_args=[] if os.name == "nt" else OPENMP,
+        extra_compile_args=cflags + flags + OPENMP + SANITIZE,
+        extra_link_args=([] if os.name == "nt" else OPENMP) + SANITIZE,
         depends=[str(p.relative_to(HERE)) for p in sorted((HERE / "src").glob("*.h"))]
         + ["src/_kernels.pyx.tp", "cactivations/_registry.py"],
     )

@@ -13,7 +13,8 @@ import numpy as np
 
 from ._cpu import kernels as _kernels
 from ._dispatch import (
-    activation_entry, activation_params, cast_result, coerce, lazy, normalize_axis, run,
+    activation_entry, activation_params, as_array, axis_arg, cast_result, coerce, lazy,
+    normalize_axis, run,
 )
 from ._examples import EXAMPLES as _GENERATED_EXAMPLES
 from ._registry import ACTIVATIONS, LOSS_ACTIVATIONS
@@ -60,7 +61,7 @@ def _unary(name, doc, param="z", act=None, suffix=""):
 
         def f(z, /, *, out=None):
             if out is None and (type(z) is float or type(z) is list):
-                z = np.asarray(z)
+                z = as_array(name, z)
             if type(z) is np.ndarray:
                 y = fast(z, out)
                 if y is not None:
@@ -75,7 +76,7 @@ def _unary(name, doc, param="z", act=None, suffix=""):
             kname, p0, p1 = activation_params(name, act, params) if params else default
             kernel, fast = kernels[kname]
             if out is None and (type(z) is float or type(z) is list):
-                z = np.asarray(z)
+                z = as_array(name, z)
             if type(z) is np.ndarray:
                 y = fast(z, out, p0, p1)
                 if y is not None:
@@ -96,9 +97,9 @@ def _binary(name, doc, act=None, saved="output"):
         kname, p0, p1 = activation_params(name, act, params) if params else default
         kernel, fast = kernels[kname]
         if type(grad_output) is list:
-            grad_output = np.asarray(grad_output)
+            grad_output = as_array(name, grad_output)
         if type(output) is list:
-            output = np.asarray(output)
+            output = as_array(name, output)
         if type(grad_output) is np.ndarray and type(output) is np.ndarray:
             y = fast(grad_output, output, out, p0, p1)
             if y is not None:
@@ -339,7 +340,7 @@ def softmax(z, /, *, axis=-1, out=None):
     >>> ca.softmax([1000.0, 1000.0])
     array([0.5, 0.5])
     """
-    return run("softmax", _kernels.softmax, (z,), out=out, axis=axis)[0][0]
+    return run("softmax", _kernels.softmax, (z,), out=out, axis=axis_arg("softmax", axis))[0][0]
 
 
 def log_softmax(z, /, *, axis=-1, out=None):
@@ -372,7 +373,8 @@ def log_softmax(z, /, *, axis=-1, out=None):
     >>> ca.log_softmax([0.0, -800.0])
     array([   0., -800.])
     """
-    return run("log_softmax", _kernels.log_softmax, (z,), out=out, axis=axis)[0][0]
+    return run("log_softmax", _kernels.log_softmax, (z,), out=out,
+               axis=axis_arg("log_softmax", axis))[0][0]
 
 
 def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -403,7 +405,7 @@ def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     array([ 0.25, -0.25])
     """
     return run("softmax_backward", _kernels.softmax_backward, (grad_output, output),
-               out=out, axis=axis)[0][0]
+               out=out, axis=axis_arg("softmax_backward", axis))[0][0]
 
 
 def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -433,7 +435,7 @@ def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     array([ 0.5, -0.5])
     """
     return run("log_softmax_backward", _kernels.log_softmax_backward, (grad_output, output),
-               out=out, axis=axis)[0][0]
+               out=out, axis=axis_arg("log_softmax_backward", axis))[0][0]
 
 
 def softmax_jacobian(output, /, *, axis=-1):
@@ -466,7 +468,8 @@ def softmax_jacobian(output, /, *, axis=-1):
         J = np.empty(y.shape + (K,), y.dtype)
         return _kernels.softmax_jacobian(y, J, K)
 
-    _, J, result = run("softmax_jacobian", kernel, (output,), nout=0, axis=axis)
+    _, J, result = run("softmax_jacobian", kernel, (output,), nout=0,
+                       axis=axis_arg("softmax_jacobian", axis))
     return J if J.dtype == result else cast_result(J, result)
 
 
@@ -597,6 +600,7 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     fname = "squared_error_delta"
     act = activation_entry(fname, activation, _LOSS_TABLE)
     kernel = _LOSS_KERNELS[act.name]
+    axis = axis_arg(fname, axis)
     check_axis = None
     if act.kind == "elementwise":  # the axis is checked, and otherwise unused
         check_axis, axis = axis, None
@@ -610,10 +614,7 @@ def _class_indices(fname, target, zshape, ax):
     of an array of shape ``zshape``, or None if it is not an integer array of
     the rows' shape (it is then a probability target)."""
     if not isinstance(target, np.ndarray):
-        try:
-            target = np.asarray(target)
-        except (TypeError, ValueError):
-            return None
+        target = as_array(fname, target)
     if target.dtype.kind not in "iu" or target.shape != zshape[:ax] + zshape[ax + 1:]:
         return None
     K = zshape[ax]
@@ -684,14 +685,16 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
     10000.69314718056
     """
     fname = "softmax_cross_entropy_delta"
+    axis = axis_arg(fname, axis)
+    if type(z) is list:
+        z = as_array(fname, z)
     zshape = np.shape(z)
     idx = None
     if lazy((z, target)):  # Dask: class indices become one-hot rows, lazily
         target = _lazy_one_hot(fname, z, target, axis)
     elif not (isinstance(target, np.ndarray) and target.dtype.kind == "f"):
-        if not zshape:
-            raise ValueError(f"{fname}: z must have at least one dimension (the class axis)")
-        idx = _class_indices(fname, target, zshape, normalize_axis(fname, axis, len(zshape)))
+        # (a 0-d z is one row of one class, as for softmax)
+        idx = _class_indices(fname, target, zshape or (1,), normalize_axis(fname, axis, len(zshape)))
     if idx is None:
         (y, delta), loss, result = run(fname, _kernels.softmax_ce_delta, (z, target), nout=2,
                                        out=out, axis=axis, shape_of_first=True)
@@ -813,8 +816,8 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid", loss="squared_er
         tt = np.asarray(target)
         indices = tt.dtype.kind in "iu" and tt.shape == np.shape(x)[:-1]
     arrays, compute, result = coerce(fname, (x, w) if indices else (x, w, target))
-    xa = np.asarray(arrays[0], dtype=compute)
-    wa = np.asarray(arrays[1], dtype=compute)
+    with np.errstate(over="ignore"):  # beyond the compute dtype's range: inf, silently
+        xa, wa, *ta = (np.asarray(a, dtype=compute) for a in arrays)
     if wa.ndim != 2 or xa.ndim not in (1, 2) or xa.shape[-1] != wa.shape[0]:
         raise ValueError(
             f"{fname}: expected x of shape (N, M) or (M,) and w of shape (M, K); "
@@ -823,7 +826,7 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid", loss="squared_er
     with np.errstate(over="ignore", invalid="ignore"):  # inf is the rounded result
         z = xa @ wa
     # z and the target are in the compute dtype, so delta can overwrite z
-    t = target if indices else np.asarray(arrays[2], dtype=compute)
+    t = target if indices else ta[0]
     if loss == "cross_entropy":
         fused = (softmax_cross_entropy_delta if act.name == "softmax"
                  else sigmoid_binary_cross_entropy_delta)

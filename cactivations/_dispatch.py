@@ -21,6 +21,15 @@ _LONGDOUBLE = np.dtype(np.longdouble)
 _WEAK = (bool, int, float)
 
 
+def as_array(fname, a):
+    """``np.asarray(a)``; what NumPy cannot convert (a ragged list) raises an
+    error naming the function."""
+    try:
+        return np.asarray(a)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{fname}: cannot convert an argument to an array: {exc}") from None
+
+
 def coerce(fname, args):
     """Return (arrays, compute dtype, result dtype) for the array arguments.
 
@@ -30,10 +39,7 @@ def coerce(fname, args):
     arrays = []
     for a in args:
         if not isinstance(a, np.ndarray) and type(a) not in _WEAK:
-            try:
-                a = np.asarray(a)
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"{fname}: cannot convert an argument to an array: {exc}") from None
+            a = as_array(fname, a)
         if isinstance(a, np.ndarray) and a.dtype.kind not in "biuf":
             raise TypeError(
                 f"{fname}: unsupported dtype {a.dtype}; expected a real floating-point, "
@@ -82,11 +88,21 @@ def broadcast_shape(fname, shapes):
 def normalize_axis(fname, axis, ndim):
     """Normalize ``axis`` for an array of ``ndim`` dimensions (a 0-d array is one
     row of length 1, so axis 0 and -1 are valid for it)."""
+    axis = axis_arg(fname, axis)
     try:
-        axis = operator.index(axis)
+        return normalize_axis_index(axis, max(ndim, 1), msg_prefix=fname)
+    except OverflowError:  # beyond a C long: out of range all the same
+        raise np.exceptions.AxisError(
+            f"{fname}: axis {axis} is out of bounds for array of dimension {ndim}") from None
+
+
+def axis_arg(fname, axis):
+    """``axis`` as a Python int, or TypeError (None too: the softmax family has
+    no flattened form)."""
+    try:
+        return operator.index(axis)
     except TypeError:
         raise TypeError(f"{fname}: axis must be an integer, got {type(axis).__name__}") from None
-    return normalize_axis_index(axis, max(ndim, 1), msg_prefix=fname)
 
 
 def activation_entry(fname, activation, table):
@@ -204,7 +220,8 @@ def _fast(args, axis):
         f = a.flags
         if not (f.c_contiguous and f.aligned):
             return None
-    if axis is not None and (not shape or (axis != -1 and axis != len(shape) - 1)):
+    if axis is not None and (not shape or type(axis) is not int
+                             or (axis != -1 and axis != len(shape) - 1)):
         return None
     return shape, dt
 
@@ -250,7 +267,10 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
         normalize_axis(fname, check_axis, len(shape))
     if out is not None:
         check_out(fname, out, shape, result)
-    arrs = [np.asarray(a, dtype=compute) for a in arrays]
+    # a Python float beside float32, or a long double, may be beyond the compute
+    # dtype's range: it becomes inf, as the exact value rounded would, silently
+    with np.errstate(over="ignore"):
+        arrs = [np.asarray(a, dtype=compute) for a in arrays]
     arrs = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrs]
     ndim = len(shape)
     extra = ()

@@ -275,8 +275,11 @@ def hardswish_derivative(z):
 
 
 def tanhshrink(z):
+    """z - tanh z; near 0 its series (the difference would cancel)."""
     z = _a(z)
-    return z - np.tanh(z)
+    z2 = z * z
+    series = z * z2 * (1 / 3 - z2 * (2 / 15 - z2 * (17 / 315 - z2 * (62 / 2835))))
+    return np.where(np.abs(z) < 0.05, series, z - np.tanh(z))
 
 
 def tanhshrink_derivative(z):
@@ -287,6 +290,26 @@ def relu_backward(grad_output, output):
     y = _a(output)
     return np.where(y > 0, grad_output, np.where(np.isnan(y), y, 0.0))
 
+
+def _at_infinity(name, f, which):
+    """f with the registry's limits at +-inf (the formulas above give inf * 0 there)."""
+    from ._registry import ACTIVATIONS as table
+
+    at_plus, at_minus = table[name].limits[which]
+
+    def g(z, **kw):
+        z = _a(z)
+        with np.errstate(invalid="ignore", over="ignore"):
+            y = np.asarray(f(z, **kw))
+        return np.where(z == np.inf, at_plus, np.where(z == -np.inf, at_minus, y))
+
+    g.__name__ = f.__name__
+    return g
+
+
+for _name in ("gelu", "silu", "mish", "softsign"):
+    globals()[_name] = _at_infinity(_name, globals()[_name], 0)
+    globals()[_name + "_derivative"] = _at_infinity(_name, globals()[_name + "_derivative"], 1)
 
 #: name -> (forward, derivative from the input) for the elementwise activations
 #: (the parameters, where there are any, as keyword arguments)
@@ -310,6 +333,7 @@ BACKWARD = {
 for _name, (_f, _d) in ACTIVATIONS.items():
     if _name not in BACKWARD:
         BACKWARD[_name] = (lambda d: lambda g, z, **kw: np.asarray(g) * d(z, **kw))(_d)
+        globals()[_name + "_backward"] = BACKWARD[_name]
 
 
 def softmax_cross_entropy_delta(z, target, axis=-1):
@@ -333,7 +357,10 @@ def sigmoid_binary_cross_entropy_delta(z, target):
     z = np.asarray(z)
     t = np.broadcast_to(target, z.shape)
     y = sigmoid(z)
-    loss = np.sum(np.maximum(z, 0) - t * z + np.log1p(np.exp(-np.abs(z))))
+    a = np.where(z >= 0, 1 - t, -t)   # max(z, 0) - t z = a z, exactly 0 where a is
+    with np.errstate(invalid="ignore"):
+        lin = np.where(a == 0, 0.0, a * z)
+    loss = np.sum(lin + np.log1p(np.exp(-np.abs(z))))
     return loss, y - t, y
 
 

@@ -3,8 +3,23 @@
 The contract table (``CASES``) and the other helpers live in ``_helpers.py``.
 """
 
+import os
+
 import numpy as np
 import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # test_hypothesis.py is skipped then
+    settings = None
+else:
+    # ci (the default): deterministic, a fixed budget; long: for local runs,
+    # HYPOTHESIS_PROFILE=long pytest tests/test_hypothesis.py
+    _common = dict(deadline=None, print_blob=True,
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.register_profile("ci", derandomize=True, max_examples=40, database=None, **_common)
+    settings.register_profile("long", max_examples=2000, **_common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_configure(config):
