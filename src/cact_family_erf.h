@@ -478,42 +478,37 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
  * exp is cact_exp_d32 (degree 8) or cact_exp_d32_acc (about 1 ulp of double).
  */
 /* (float32 generated block: tools/fit_family_f32.py, do not edit by hand) */
-#define CACT_FE32_K 4.0
-#define CACT_FE32_T_MID -0.21052631578947367
-#define CACT_FE32_T_INV_HALF 1.2666666666666666
-/* (a + 4) Phi(-a) / phi(a), degree 12 in s, t = (a - 4) / (a + 4) for a in [0, 15]: relative error 5.3e-11 */
+#define CACT_FE32_K 3.0
+#define CACT_FE32_T_MID -0.16666666666666666
+#define CACT_FE32_T_INV_HALF 1.2
+/* (a + 3) Phi(-a) / phi(a), degree 10 in s, t = (a - 3) / (a + 3) for a in [0, 15]: relative error 1.2e-09 */
 CACT_FE_INLINE double cact_fe32_mills_p(double s)
 {
-    double p = 0x1.3b06833bfba05p-20;
-    p = p * s + 0x1.6b93e76d7e594p-19;
-    p = p * s + -0x1.02336a8925904p-16;
-    p = p * s + -0x1.73574268229dcp-15;
-    p = p * s + 0x1.99546aba79e74p-13;
-    p = p * s + 0x1.0a6ca5ed569cbp-11;
-    p = p * s + -0x1.b8f8b2ab6813ap-9;
-    p = p * s + -0x1.61138b8ce3e9ep-10;
-    p = p * s + 0x1.054fec665ad47p-4;
-    p = p * s + -0x1.2f1410c7afd6bp-2;
-    p = p * s + 0x1.a137fce9f91cfp-1;
-    p = p * s + -0x1.94479dcb02644p+0;
-    p = p * s + 0x1.217f0c3a024e3p+1;
+    double p = 0x1.78e688db134f4p-16;
+    p = p * s + 0x1.4cd77bf53e0e5p-16;
+    p = p * s + -0x1.cadd16772e937p-13;
+    p = p * s + -0x1.bc4ddc4446e44p-12;
+    p = p * s + 0x1.b7a687eee8577p-10;
+    p = p * s + 0x1.659d98320dc84p-8;
+    p = p * s + -0x1.36c620a5ed09ap-6;
+    p = p * s + -0x1.c92e35227a40ep-5;
+    p = p * s + 0x1.c0783e7c3ff8ep-2;
+    p = p * s + -0x1.3b5a60e8e3fcdp+0;
+    p = p * s + 0x1.07477328f8e70p+1;
     return p;
 }
 #define CACT_FE32_GELU_D_MID -0.75
-#define CACT_FE32_GELU_D_INV_HALF 2.6666666666666665
-/* gelu'(z) / (z - z0), degree 9 in s = (z - mid) / half on [-1.125, -0.375]: relative error 3.2e-11 */
+#define CACT_FE32_GELU_D_INV_HALF 10.000000000000002
+/* gelu'(z) / (z - z0), degree 6 in s = (z - mid) / half on [-0.85, -0.65]: relative error 8.6e-12 */
 CACT_FE_INLINE double cact_fe32_gelu_d(double s)
 {
-    double p = 0x1.cf5cd9d24ad29p-26;
-    p = p * s + -0x1.2b0f67d0980bep-22;
-    p = p * s + -0x1.3ae2ff3e9966ep-19;
-    p = p * s + 0x1.a49994955cf5ep-17;
-    p = p * s + 0x1.2ecd53d33acb1p-13;
-    p = p * s + -0x1.2eafbfb18d9a2p-12;
-    p = p * s + -0x1.8a6049f97c5a9p-8;
-    p = p * s + -0x1.5ac17f12fc624p-9;
-    p = p * s + 0x1.2a26e5acd2bf6p-3;
-    p = p * s + 0x1.ba8fe61848574p-2;
+    double p = 0x1.351ba57f692f9p-28;
+    p = p * s + 0x1.a146f72432bdfp-23;
+    p = p * s + -0x1.87d7a8011c941p-20;
+    p = p * s + -0x1.dea02ffbe943dp-14;
+    p = p * s + -0x1.8a87f19595ccfp-13;
+    p = p * s + 0x1.3e075b5fa67f5p-5;
+    p = p * s + 0x1.ba8fe61821024p-2;
     return p;
 }
 /* (end of the float32 generated block) */
@@ -521,12 +516,13 @@ CACT_FE_INLINE double cact_fe32_gelu_d(double s)
 /*
  * gelu for float32.  With a = |z| and the Mills ratio R(a) = Phi(-a)/phi(a):
  *   Phi(-a) = E R(a) / sqrt(2 pi), E = exp(-z^2/2),
- *   R(a) = P(s) / (a + 4) = P(s) (1 - t) / 8, t = (a - 4)/(a + 4), s linear in t
- * (one division), P a degree-12 polynomial (relative error 5e-11 on [0, 15]).
+ *   R(a) = P(s) / (a + 3) = P(s) (1 - t) / 6, t = (a - 3)/(a + 3), s linear in t
+ * (one division), P a degree-10 polynomial (relative error 1.2e-9 on [0, 15]).
  * Then gelu = z E F (z < 0) or z (1 - E F) (z >= 0), F = R / sqrt(2 pi), and
  * gelu' = E (F - a / sqrt(2 pi)) (z < 0) or 1 - E (F - a / sqrt(2 pi)): no
  * cancellation except near the root z0 of gelu', where gelu'(z) = (z - z0) H(z)
- * on [-1.125, -0.375] (H of degree 9, z - z0 from z0 as a double-double).
+ * on [-0.85, -0.65] (H of degree 6, z - z0 from z0 as a double-double; outside,
+ * |z - z0| > 0.098 and the error of F is amplified at most about 3 times).
  * Beyond |z| = 15 float32 gives z and 1 (z > 0), -0 and -0 (z < 0).
  */
 CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)

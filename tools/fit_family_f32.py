@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from family_ref_erf import gelu_derivative  # noqa: E402
 
 mp.mp.prec = 160
-K = 4            # the centre of the map a -> t
+K = 3            # the centre of the map a -> t
 A = 15           # gelu's float32 range: |z| beyond gives z, -0 (forward), 1, -0 (derivative)
-P_TERMS = 13
-H_IV = (-1.125, -0.375)
-H_TERMS = 10
+P_TERMS = 11
+H_IV = (-0.85, -0.65)
+H_TERMS = 7
 
 
 def mills(a):
