@@ -19,7 +19,9 @@
  * loops calling these functions vectorize; compile with -fno-trapping-math and
  * without -ffast-math.  Both sides of a select are evaluated, so arguments are
  * clamped where needed to keep the unused side finite.  The float32 functions
- * evaluate the float64 formula and round once.  Results are checked against
+ * evaluate in double with the accuracy float32 needs (see "float32" below:
+ * low-degree polynomials, no double-double arithmetic) and round once; the
+ * float64 functions are independent of them.  Results are checked against
  * mpmath by tools/family_check_erf.py (4 ULP bound), including the tails down
  * to the subnormals and the neighbourhoods of the roots of gelu' and
  * gelu_tanh'.  NaN in gives NaN out, +-inf give the limits.

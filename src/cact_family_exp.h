@@ -19,8 +19,11 @@
  * finite result.  (Under -fno-trapping-math GCC may still apply an operation
  * to the unclamped operand in vector code and select afterwards, so the
  * overflow and invalid flags can be raised by finite input; the results do
- * not change.  tools/family_check.py lists the flags.)  The float32 functions evaluate the float64
- * formula on the exact double of the input and round once.  Measured within
+ * not change.  tools/family_check.py lists the flags.)  The float32 softplus,
+ * log_sigmoid, silu and mish evaluate in double with the accuracy float32
+ * needs (see "float32" below) and round once; float32 softsign and tanhshrink
+ * evaluate the float64 formula on the exact double of the input and round
+ * once.  Measured within
  * 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN out; +-inf give
  * the limits.
  *
