@@ -549,7 +549,7 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
 /*
  * gelu_tanh for float32: the formulas of cact_fe_gelu_tanh in plain double,
  * w = 2u = 2 sqrt(2/pi) z (1 + k z^2), e = exp(-|w|) (cact_exp_d32_acc), q =
- * z w' = 2 sqrt(2/pi) z (1 + 3 k z^2):
+ * z w' = 2 sqrt(2/pi) z (1 + 3 k z^2) (the forward alone uses cact_exp_d32):
  *   g = z e / (1 + e) or z / (1 + e),
  *   g' = e ((1 + e) + q) / (1 + e)^2 (z < 0) or ((1 + e) + q e) / (1 + e)^2.
  * Near the root z1 of g', (1 + e) + q cancels; its absolute error is a few
@@ -557,19 +557,28 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
  * from it, so g' keeps about 2^-26 relative accuracy there without a separate
  * expansion.  Beyond |z| = 15 float32 gives z and 1, -0 and -0.
  */
-CACT_FE_INLINE double cact_fe32_gelu_tanh(double z, double *d)
+CACT_FE_INLINE double cact_fe32_gelu_tanh_e(double z, double *d, int acc)
 {
     const double c2 = 0x1.9884533d43651p+0, k = 0.044715;    /* 2 sqrt(2/pi) */
     double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
     double s = zc * zc, w, e, em1, o, q, y, dy;
     w = c2 * zc * (1.0 + k * s);
-    e = cact_exp_d32_acc(-fabs(w), &em1);
+    e = acc ? cact_exp_d32_acc(-fabs(w), &em1) : cact_exp_d32(-fabs(w), &em1);
     o = 1.0 + e;
     y = zc < 0.0 ? zc * e / o : zc / o;
     q = c2 * zc * (1.0 + 3.0 * k * s);
     dy = zc < 0.0 ? e * (o + q) / (o * o) : (o + q * e) / (o * o);
     *d = z > 15.0 ? 1.0 : (z < -15.0 ? -0.0 : dy);
     return z > 15.0 ? z : (z < -15.0 ? -0.0 : y);
+}
+/* the forward alone does not cancel: exp of degree 8 */
+CACT_FE_INLINE double cact_fe32_gelu_tanh_fwd(double z, double *d)
+{
+    return cact_fe32_gelu_tanh_e(z, d, 0);
+}
+CACT_FE_INLINE double cact_fe32_gelu_tanh(double z, double *d)
+{
+    return cact_fe32_gelu_tanh_e(z, d, 1);
 }
 
 /*
@@ -599,7 +608,7 @@ CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
 }
 
 /* ------------------------------------------------- the public functions */
-#define CACT_FE_API(NAME, CORE, CORE32, PDECL, PARGS)                          \
+#define CACT_FE_API(NAME, CORE, CORE32, FWD32, PDECL, PARGS)                   \
 CACT_FE_INLINE double cact_##NAME##_f64(double z PDECL)                           \
 {                                                                              \
     double d;                                                                  \
@@ -618,7 +627,7 @@ CACT_FE_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d PDECL)    
 CACT_FE_INLINE float cact_##NAME##_f32(float z PDECL)                             \
 {                                                                              \
     double d;                                                                  \
-    return (float)CORE32((double)z PARGS, &d);                                 \
+    return (float)FWD32((double)z PARGS, &d);                                  \
 }                                                                              \
 CACT_FE_INLINE float cact_##NAME##_derivative_f32(float z PDECL)                  \
 {                                                                              \
@@ -633,10 +642,10 @@ CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d PDECL)       
     return (float)y;                                                           \
 }
 #define CACT_FE_COMMA ,
-CACT_FE_API(elu, cact_fe_elu, cact_fe32_elu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
-CACT_FE_API(celu, cact_fe_celu, cact_fe32_celu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
-CACT_FE_API(selu, cact_fe_selu, cact_fe32_selu, , )
-CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, , )
-CACT_FE_API(gelu_tanh, cact_fe_gelu_tanh, cact_fe32_gelu_tanh, , )
+CACT_FE_API(elu, cact_fe_elu, cact_fe32_elu, cact_fe32_elu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
+CACT_FE_API(celu, cact_fe_celu, cact_fe32_celu, cact_fe32_celu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
+CACT_FE_API(selu, cact_fe_selu, cact_fe32_selu, cact_fe32_selu, , )
+CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, , )
+CACT_FE_API(gelu_tanh, cact_fe_gelu_tanh, cact_fe32_gelu_tanh, cact_fe32_gelu_tanh_fwd, , )
 
 #endif /* CACT_FAMILY_ERF_H */
