@@ -633,7 +633,7 @@ CACT_INLINE double cact_tanhshrink_derivative_f64(double z)
  * float, so 1 + z, 4 z and 6 + 4 z are exact in double, double's range holds
  * the float32 tails without the 2^64 scaling, and the single rounding to float
  * at the end also rounds subnormal results once.  exp is cact_exp_d32
- * (degree 8, 2e-10 relative) where it is only multiplied or added without
+ * (degree 7, 2e-10 relative) where it is only multiplied or added without
  * cancellation, cact_exp_d32_acc (about 1 ulp of double) for silu' and mish',
  * whose closed forms cancel near their roots: there the absolute error is a
  * few ulp of double, and the float32 nearest the root is 1.3e-8 (silu') or

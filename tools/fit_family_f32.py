@@ -12,6 +12,10 @@ The float32 functions evaluate in double with polynomials accurate to about
   normalized over a in [0, A];
 - gelu: gelu'(z) = (z - z0) H(z) near the root z0 of gelu'.
 Printed with the measured relative error of the rounded polynomial.
+
+python tools/fit_family_f32.py --exp prints the coefficients of cact_exp_d32
+(src/cact_math.h): expm1(r) = r + r^2 q(r) on |r| <= ln2/2, q a degree-5
+Chebyshev interpolant.
 """
 
 import sys
@@ -75,11 +79,31 @@ def main():
          f"gelu'(z) / (z - z0), degree {H_TERMS - 1} in s = (z - mid) / half on [{H_IV[0]}, {H_IV[1]}]")
 
 
+def exp_q(terms=6):
+    h = mp.log(2) / 2
+
+    def q(r):
+        return (mp.expm1(r) - r) / r ** 2 if r != 0 else mp.mpf(1) / 2
+
+    coef = [float(c) for c in mp.chebyfit(q, [-h, h], terms)]
+    w1 = w2 = mp.mpf(0)
+    for i in range(1, 800):
+        r = -h + 2 * h * i / 800
+        if r == 0:
+            continue
+        p = r + r * r * mp.polyval([mp.mpf(c) for c in coef], r)
+        w1, w2 = max(w1, abs(p / mp.expm1(r) - 1)), max(w2, abs((1 + p) / mp.exp(r) - 1))
+    print(f"/* q of degree {terms - 1}: expm1 relative error {float(w1):.1e}, exp {float(w2):.1e} */")
+    print("    q = " + ";\n    q = q * r + ".join(c.hex() for c in coef) + ";")
+
+
 BEGIN = "/* (float32 generated block: tools/fit_family_f32.py, do not edit by hand) */\n"
 END = "/* (end of the float32 generated block) */"
 
 if __name__ == "__main__":
-    if "--write" in sys.argv:
+    if "--exp" in sys.argv:
+        exp_q()
+    elif "--write" in sys.argv:
         import contextlib
         import io
         buf = io.StringIO()
