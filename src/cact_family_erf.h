@@ -19,7 +19,9 @@
  * loops calling these functions vectorize; compile with -fno-trapping-math and
  * without -ffast-math.  Both sides of a select are evaluated, so arguments are
  * clamped where needed to keep the unused side finite.  The float32 functions
- * evaluate the float64 formula and round once.  Results are checked against
+ * evaluate in double with the accuracy float32 needs (see "float32" below:
+ * low-degree polynomials, no double-double arithmetic) and round once; the
+ * float64 functions are independent of them.  Results are checked against
  * mpmath by tools/family_check_erf.py (4 ULP bound), including the tails down
  * to the subnormals and the neighbourhoods of the roots of gelu' and
  * gelu_tanh'.  NaN in gives NaN out, +-inf give the limits.
@@ -467,8 +469,146 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
     return z > 30.0 ? z : (z < -30.0 ? -0.0 : y);
 }
 
+/* ------------------------------------------------------------- float32 */
+/*
+ * The float32 functions evaluate in double arithmetic, but with the accuracy
+ * float32 needs (intermediates to about 1e-9 relative, against float32's
+ * 6e-8 per ULP) instead of the double-double work of the float64 functions:
+ * z is a float, so z^2 is exact in double, and double's exponent range holds
+ * every intermediate of float32's tails (no scaling before the last rounding;
+ * the single rounding to float at the end also rounds subnormal results once).
+ * exp is cact_exp_d32 (degree 7, 2e-10 relative) or cact_exp_d32_acc (about 1 ulp of double).
+ */
+/* (float32 generated block: tools/fit_family_f32.py, do not edit by hand) */
+#define CACT_FE32_K 3.0
+#define CACT_FE32_T_MID -0.16666666666666666
+#define CACT_FE32_T_INV_HALF 1.2
+/* (a + 3) Phi(-a) / phi(a), degree 10 in s, t = (a - 3) / (a + 3) for a in [0, 15]: relative error 1.2e-09 */
+CACT_FE_INLINE double cact_fe32_mills_p(double s)
+{
+    double p = 0x1.78e688db134f4p-16;
+    p = p * s + 0x1.4cd77bf53e0e5p-16;
+    p = p * s + -0x1.cadd16772e937p-13;
+    p = p * s + -0x1.bc4ddc4446e44p-12;
+    p = p * s + 0x1.b7a687eee8577p-10;
+    p = p * s + 0x1.659d98320dc84p-8;
+    p = p * s + -0x1.36c620a5ed09ap-6;
+    p = p * s + -0x1.c92e35227a40ep-5;
+    p = p * s + 0x1.c0783e7c3ff8ep-2;
+    p = p * s + -0x1.3b5a60e8e3fcdp+0;
+    p = p * s + 0x1.07477328f8e70p+1;
+    return p;
+}
+#define CACT_FE32_GELU_D_MID -0.75
+#define CACT_FE32_GELU_D_INV_HALF 10.000000000000002
+/* gelu'(z) / (z - z0), degree 6 in s = (z - mid) / half on [-0.85, -0.65]: relative error 8.6e-12 */
+CACT_FE_INLINE double cact_fe32_gelu_d(double s)
+{
+    double p = 0x1.351ba57f692f9p-28;
+    p = p * s + 0x1.a146f72432bdfp-23;
+    p = p * s + -0x1.87d7a8011c941p-20;
+    p = p * s + -0x1.dea02ffbe943dp-14;
+    p = p * s + -0x1.8a87f19595ccfp-13;
+    p = p * s + 0x1.3e075b5fa67f5p-5;
+    p = p * s + 0x1.ba8fe61821024p-2;
+    return p;
+}
+/* (end of the float32 generated block) */
+
+/*
+ * gelu for float32.  With a = |z| and the Mills ratio R(a) = Phi(-a)/phi(a):
+ *   Phi(-a) = E R(a) / sqrt(2 pi), E = exp(-z^2/2),
+ *   R(a) = P(s) / (a + 3) = P(s) (1 - t) / 6, t = (a - 3)/(a + 3), s linear in t
+ * (one division), P a degree-10 polynomial (relative error 1.2e-9 on [0, 15]).
+ * Then gelu = z E F (z < 0) or z (1 - E F) (z >= 0), F = R / sqrt(2 pi), and
+ * gelu' = E (F - a / sqrt(2 pi)) (z < 0) or 1 - E (F - a / sqrt(2 pi)): no
+ * cancellation except near the root z0 of gelu', where gelu'(z) = (z - z0) H(z)
+ * on [-0.85, -0.65] (H of degree 6, z - z0 from z0 as a double-double; outside,
+ * |z - z0| > 0.098 and the error of F is amplified at most about 3 times).
+ * Beyond |z| = 15 float32 gives z and 1 (z > 0), -0 and -0 (z < 0).
+ */
+CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
+{
+    const double c = 0x1.9884533d43651p-2;      /* 1/sqrt(2 pi) */
+    double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
+    double a = fabs(zc), em1, e, t, f, ef, y, dy, ds;
+    e = cact_exp_d32(-0.5 * (zc * zc), &em1);                 /* z^2 exact */
+    t = (a - CACT_FE32_K) / (a + CACT_FE32_K);
+    f = cact_fe32_mills_p((t - CACT_FE32_T_MID) * CACT_FE32_T_INV_HALF)
+        * ((1.0 - t) * (c / (2.0 * CACT_FE32_K)));
+    ef = e * f;
+    y = zc < 0.0 ? zc * ef : zc * (1.0 - ef);
+    dy = e * (f - a * c);
+    dy = zc < 0.0 ? dy : 1.0 - dy;
+    ds = (zc - CACT_FE32_GELU_D_MID) * CACT_FE32_GELU_D_INV_HALF;
+    dy = fabs(ds) <= 1.0 ? ((zc - CACT_GELU_Z0_HI) - CACT_GELU_Z0_LO) * cact_fe32_gelu_d(ds) : dy;
+    *d = z > 15.0 ? 1.0 : (z < -15.0 ? -0.0 : dy);
+    return z > 15.0 ? z : (z < -15.0 ? -0.0 : y);
+}
+
+/*
+ * gelu_tanh for float32: the formulas of cact_fe_gelu_tanh in plain double,
+ * w = 2u = 2 sqrt(2/pi) z (1 + k z^2), e = exp(-|w|) (cact_exp_d32_acc), q =
+ * z w' = 2 sqrt(2/pi) z (1 + 3 k z^2) (the forward alone uses cact_exp_d32):
+ *   g = z e / (1 + e) or z / (1 + e),
+ *   g' = e ((1 + e) + q) / (1 + e)^2 (z < 0) or ((1 + e) + q e) / (1 + e)^2.
+ * Near the root z1 of g', (1 + e) + q cancels; its absolute error is a few
+ * ulp of double (e to about 1 ulp), and the float32 nearest z1 is 1.1e-8 away
+ * from it, so g' keeps about 2^-26 relative accuracy there without a separate
+ * expansion.  Beyond |z| = 15 float32 gives z and 1, -0 and -0.
+ */
+CACT_FE_INLINE double cact_fe32_gelu_tanh_e(double z, double *d, int acc)
+{
+    const double c2 = 0x1.9884533d43651p+0, k = 0.044715;    /* 2 sqrt(2/pi) */
+    double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
+    double s = zc * zc, w, e, em1, o, q, y, dy;
+    w = c2 * zc * (1.0 + k * s);
+    e = acc ? cact_exp_d32_acc(-fabs(w), &em1) : cact_exp_d32(-fabs(w), &em1);
+    o = 1.0 + e;
+    y = zc < 0.0 ? zc * e / o : zc / o;
+    q = c2 * zc * (1.0 + 3.0 * k * s);
+    dy = zc < 0.0 ? e * (o + q) / (o * o) : (o + q * e) / (o * o);
+    *d = z > 15.0 ? 1.0 : (z < -15.0 ? -0.0 : dy);
+    return z > 15.0 ? z : (z < -15.0 ? -0.0 : y);
+}
+/* the forward alone does not cancel: cact_exp_d32 */
+CACT_FE_INLINE double cact_fe32_gelu_tanh_fwd(double z, double *d)
+{
+    return cact_fe32_gelu_tanh_e(z, d, 0);
+}
+CACT_FE_INLINE double cact_fe32_gelu_tanh(double z, double *d)
+{
+    return cact_fe32_gelu_tanh_e(z, d, 1);
+}
+
+/*
+ * elu, selu, celu for float32: exp and expm1 from cact_exp_d32 (clamped to
+ * [-700, 700], so that alpha exp, alpha expm1 keep float32's tails for
+ * |alpha| < 2^250; celu with alpha < 0 overflows to inf as in float64).
+ */
+CACT_FE_INLINE double cact_fe32_elu(double z, double alpha, double *d)
+{
+    double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
+    double e = cact_exp_d32(x, &em1);
+    *d = z > 0.0 ? 1.0 : alpha * e;
+    return z > 0.0 ? z : alpha * em1;
+}
+CACT_FE_INLINE double cact_fe32_selu(double z, double *d)
+{
+    double dn, y = cact_fe32_elu(z, CACT_SELU_SCALE_ALPHA, &dn);
+    *d = z > 0.0 ? CACT_SELU_SCALE : dn;
+    return z > 0.0 ? CACT_SELU_SCALE * z : y;
+}
+CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
+{
+    double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
+    double e = cact_exp_d32(x / alpha, &em1);
+    *d = z > 0.0 ? 1.0 : e;
+    return z > 0.0 ? z : alpha * em1;
+}
+
 /* ------------------------------------------------- the public functions */
-#define CACT_FE_API(NAME, CORE, PDECL, PARGS)                                  \
+#define CACT_FE_API(NAME, CORE, CORE32, FWD32, PDECL, PARGS)                   \
 CACT_FE_INLINE double cact_##NAME##_f64(double z PDECL)                           \
 {                                                                              \
     double d;                                                                  \
@@ -487,25 +627,25 @@ CACT_FE_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d PDECL)    
 CACT_FE_INLINE float cact_##NAME##_f32(float z PDECL)                             \
 {                                                                              \
     double d;                                                                  \
-    return (float)CORE((double)z PARGS, &d);                                   \
+    return (float)FWD32((double)z PARGS, &d);                                  \
 }                                                                              \
 CACT_FE_INLINE float cact_##NAME##_derivative_f32(float z PDECL)                  \
 {                                                                              \
     double d;                                                                  \
-    CORE((double)z PARGS, &d);                                                 \
+    CORE32((double)z PARGS, &d);                                               \
     return (float)d;                                                           \
 }                                                                              \
 CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d PDECL)         \
 {                                                                              \
-    double dd, y = CORE((double)z PARGS, &dd);                                 \
+    double dd, y = CORE32((double)z PARGS, &dd);                               \
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
 }
 #define CACT_FE_COMMA ,
-CACT_FE_API(elu, cact_fe_elu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
-CACT_FE_API(celu, cact_fe_celu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
-CACT_FE_API(selu, cact_fe_selu, , )
-CACT_FE_API(gelu, cact_fe_gelu, , )
-CACT_FE_API(gelu_tanh, cact_fe_gelu_tanh, , )
+CACT_FE_API(elu, cact_fe_elu, cact_fe32_elu, cact_fe32_elu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
+CACT_FE_API(celu, cact_fe_celu, cact_fe32_celu, cact_fe32_celu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
+CACT_FE_API(selu, cact_fe_selu, cact_fe32_selu, cact_fe32_selu, , )
+CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, , )
+CACT_FE_API(gelu_tanh, cact_fe_gelu_tanh, cact_fe32_gelu_tanh, cact_fe32_gelu_tanh_fwd, , )
 
 #endif /* CACT_FAMILY_ERF_H */

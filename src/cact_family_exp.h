@@ -19,8 +19,11 @@
  * finite result.  (Under -fno-trapping-math GCC may still apply an operation
  * to the unclamped operand in vector code and select afterwards, so the
  * overflow and invalid flags can be raised by finite input; the results do
- * not change.  tools/family_check.py lists the flags.)  The float32 functions evaluate the float64
- * formula on the exact double of the input and round once.  Measured within
+ * not change.  tools/family_check.py lists the flags.)  The float32 softplus,
+ * log_sigmoid, silu and mish evaluate in double with the accuracy float32
+ * needs (see "float32" below) and round once; float32 softsign and tanhshrink
+ * evaluate the float64 formula on the exact double of the input and round
+ * once.  Measured within
  * 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN out; +-inf give
  * the limits.
  *
@@ -112,6 +115,21 @@
 #define CACT_TANHSHRINK_G15 -0x1.922fdbe58a872p-24 /* -9.3641446229657592707e-8 */
 #define CACT_TANHSHRINK_G16 0x1.255e7760dc76dp-27 /* 8.5381619012121565366e-9 */
 /* degree 16 in w = z^2 on [0, 1]: relative error 2.62e-17 (g0 double-double, the others rounded to double) */
+
+/* float32 (in double): log1p(u) = u Q(2u - 1) on [0, 1] */
+#define CACT_LOG1P_D32_Q0 0x1.9f323ecb2e4f0p-1 /* 0.81093021612391960376 */
+#define CACT_LOG1P_D32_Q1 -0x1.2773a5d993e6dp-3 /* -0.14426354952091759942 */
+#define CACT_LOG1P_D32_Q2 0x1.0f95b76d3fd9cp-5 /* 0.033152445083028695241 */
+#define CACT_LOG1P_D32_Q3 -0x1.1540b4458559ap-7 /* -0.0084610824806457435519 */
+#define CACT_LOG1P_D32_Q4 0x1.2bea0a7e234bfp-9 /* 0.0022881639297965548001 */
+#define CACT_LOG1P_D32_Q5 -0x1.50a8c021a5035p-11 /* -0.00064212642992567695579 */
+#define CACT_LOG1P_D32_Q6 0x1.8472d5e9ebca6p-13 /* 0.00018522671535723296605 */
+#define CACT_LOG1P_D32_Q7 -0x1.c80494dc654a9p-15 /* -0.000054361569456742621606 */
+#define CACT_LOG1P_D32_Q8 0x1.04e15127453b1p-16 /* 0.00001554966834501113089 */
+#define CACT_LOG1P_D32_Q9 -0x1.39f0b0005a0c3p-18 /* -4.6780733103728423998e-6 */
+#define CACT_LOG1P_D32_Q10 0x1.0ae9bd452a017p-19 /* 1.9886571488055102047e-6 */
+#define CACT_LOG1P_D32_Q11 -0x1.485b92f1b086cp-21 /* -6.1161389749315239418e-7 */
+/* degree 11 in s = 2u - 1: relative error 1.34e-10 (coefficients rounded to double) */
 
 /* ----------------------------------------------------------- log1p(u) */
 /*
@@ -610,7 +628,160 @@ CACT_INLINE double cact_tanhshrink_derivative_f64(double z)
 
 /* -------------------------------------------------------------- float32 */
 /*
- * float32: the float64 function on the exact double of z, rounded once.
+ * softplus, log_sigmoid, silu and mish for float32 evaluate in double with
+ * the accuracy float32 needs (intermediates to about 1e-9 relative): z is a
+ * float, so 1 + z, 4 z and 6 + 4 z are exact in double, double's range holds
+ * the float32 tails without the 2^64 scaling, and the single rounding to float
+ * at the end also rounds subnormal results once.  exp is cact_exp_d32
+ * (degree 7, 2e-10 relative) where it is only multiplied or added without
+ * cancellation, cact_exp_d32_acc (about 1 ulp of double) for silu' and mish',
+ * whose closed forms cancel near their roots: there the absolute error is a
+ * few ulp of double, and the float32 nearest the root is 1.3e-8 (silu') or
+ * 3.0e-9 (mish') away from it, so the closed forms keep about 2^-26 relative
+ * accuracy without the polynomials of the float64 functions.
+ */
+/* log1p(u) = u Q(2u - 1) for u in [0, 1] (NaN propagates), 1.3e-10 relative */
+CACT_INLINE double cact_log1p_01_d32(double u)
+{
+    double s = 2.0 * u - 1.0, q;
+    q = CACT_LOG1P_D32_Q11;
+    q = q * s + CACT_LOG1P_D32_Q10;
+    q = q * s + CACT_LOG1P_D32_Q9;
+    q = q * s + CACT_LOG1P_D32_Q8;
+    q = q * s + CACT_LOG1P_D32_Q7;
+    q = q * s + CACT_LOG1P_D32_Q6;
+    q = q * s + CACT_LOG1P_D32_Q5;
+    q = q * s + CACT_LOG1P_D32_Q4;
+    q = q * s + CACT_LOG1P_D32_Q3;
+    q = q * s + CACT_LOG1P_D32_Q2;
+    q = q * s + CACT_LOG1P_D32_Q1;
+    q = q * s + CACT_LOG1P_D32_Q0;
+    return u * q;
+}
+
+/*
+ * softplus: t = beta z (rounded: its error is 2^-53 |t|, and |t| < 800 where
+ * the result is not z, 0 or a float32 underflow), e = exp(-|t|),
+ * (max(t, 0) + log1p(e)) (1/beta), z for t > 36 (as float64); derivative
+ * sigmoid(t).  exp's argument is clamped at -700: beyond, exp(t)/beta rounds
+ * to 0 in float32 for |beta| > 2^-750.  1/beta is loop-invariant (its
+ * rounding adds 2^-53 relative).
+ */
+CACT_INLINE double cact_softplus_core_d32(double z, double beta, double *sig)
+{
+    double t = beta * z, em1;
+    double h = t > 64.0 ? 64.0 : t;         /* NaN stays */
+    double e = cact_exp_d32(-fabs(h), &em1);
+    *sig = (h >= 0.0 ? 1.0 : e) / (1.0 + e);
+    return t > 36.0 ? z : ((h > 0.0 ? h : 0.0) + cact_log1p_01_d32(e)) * (1.0 / beta);
+}
+CACT_INLINE float cact_softplus_f32(float z, double beta, double threshold)
+{
+    double s;
+    (void)threshold;
+    return (float)cact_softplus_core_d32((double)z, beta, &s);
+}
+CACT_INLINE float cact_softplus_derivative_f32(float z, double beta, double threshold)
+{
+    double s;
+    (void)threshold;
+    cact_softplus_core_d32((double)z, beta, &s);
+    return (float)s;
+}
+CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, double threshold)
+{
+    double s, y;
+    (void)threshold;
+    y = cact_softplus_core_d32((double)z, beta, &s);
+    *d = (float)s;
+    return (float)y;
+}
+
+/* log_sigmoid = min(z, 0) - log1p(e), derivative (z >= 0 ? e : 1)/(1 + e) */
+CACT_INLINE double cact_log_sigmoid_d32(double z, double *d)
+{
+    double em1, e = cact_exp_d32(-fabs(z), &em1);
+    *d = (z >= 0.0 ? e : 1.0) / (1.0 + e);
+    return (z < 0.0 ? z : 0.0) - cact_log1p_01_d32(e);
+}
+
+/*
+ * silu = z/(1 + e) (z >= 0), z e/(1 + e) (z < 0); silu' = (1 + e(1 + z))/(1 + e)^2
+ * (z >= 0), e ((1 + z) + e)/(1 + e)^2 (z < 0), with one division, r = 1/(1 + e);
+ * z clamped to +-150 where it multiplies e (e = exp(-150) makes every such
+ * term vanish in float32).
+ */
+CACT_INLINE double cact_silu_d32(double z, double e, double *d)
+{
+    double zc = z < -150.0 ? -150.0 : (z > 150.0 ? 150.0 : z);    /* NaN stays */
+    double r = 1.0 / (1.0 + e);
+    *d = (zc >= 0.0 ? 1.0 + e * (1.0 + zc) : e * ((1.0 + zc) + e)) * (r * r);
+    return (z >= 0.0 ? z : zc * e) * r;
+}
+
+/*
+ * mish (e = exp(-|z|)), one division r = 1/M (z <= 0) or 1/D (z > 0):
+ *   z <= 0: mish = z n/M, n = e(e + 2), M = n + 2;
+ *           mish' = e B/M^2, B = 4(1 + z) + e(6 + 4z + e(4 + e));
+ *   z >  0: mish = z (1 + 2e)/D, D = 1 + 2e(1 + e);
+ *           mish' = 1 + 2e^2 (2z(1 + e) - D)/D^2.
+ */
+CACT_INLINE double cact_mish_d32(double z, double e, double *d)
+{
+    double zc = z < -150.0 ? -150.0 : (z > 150.0 ? 150.0 : z);    /* NaN stays */
+    double n = zc > 0.0 ? 1.0 + 2.0 * e : e * (e + 2.0);     /* n + c = M or D */
+    double c = zc > 0.0 ? 2.0 * (e * e) : 2.0;
+    double r = 1.0 / (n + c);
+    double b = 4.0 * (1.0 + zc) + e * ((6.0 + 4.0 * zc) + e * (4.0 + e));
+    double dp = c * (2.0 * zc * (1.0 + e) - (n + c));
+    double dr = (zc > 0.0 ? dp : e * b) * (r * r);
+    *d = zc > 0.0 ? 1.0 + dr : dr;
+    return (z > 0.0 ? z : zc) * (n * r);
+}
+
+#define CACT_FAMILY_F32_D32(NAME, YEXP, DEXP, CORE)                           \
+CACT_INLINE float cact_##NAME##_f32(float z)                                   \
+{                                                                              \
+    double d, em1, e = YEXP(-fabs((double)z), &em1);                           \
+    return (float)CORE((double)z, e, &d);                                      \
+}                                                                              \
+CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
+{                                                                              \
+    double d, em1, e = DEXP(-fabs((double)z), &em1);                           \
+    CORE((double)z, e, &d);                                                    \
+    return (float)d;                                                           \
+}                                                                              \
+CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
+{                                                                              \
+    double dd, em1, e = DEXP(-fabs((double)z), &em1);                          \
+    double y = CORE((double)z, e, &dd);                                        \
+    *d = (float)dd;                                                            \
+    return (float)y;                                                           \
+}
+CACT_FAMILY_F32_D32(silu, cact_exp_d32, cact_exp_d32_acc, cact_silu_d32)
+CACT_FAMILY_F32_D32(mish, cact_exp_d32, cact_exp_d32_acc, cact_mish_d32)
+
+CACT_INLINE float cact_log_sigmoid_f32(float z)
+{
+    double d;
+    return (float)cact_log_sigmoid_d32((double)z, &d);
+}
+CACT_INLINE float cact_log_sigmoid_derivative_f32(float z)
+{
+    double d;
+    cact_log_sigmoid_d32((double)z, &d);
+    return (float)d;
+}
+CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
+{
+    double dd, y = cact_log_sigmoid_d32((double)z, &dd);
+    *d = (float)dd;
+    return (float)y;
+}
+
+/*
+ * softsign and tanhshrink for float32: the float64 function on the exact
+ * double of z, rounded once.
  */
 #define CACT_FAMILY_F32(NAME)                                                  \
 CACT_INLINE float cact_##NAME##_f32(float z)                                   \
@@ -627,25 +798,7 @@ CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
 }
-CACT_FAMILY_F32(log_sigmoid)
-CACT_FAMILY_F32(silu)
-CACT_FAMILY_F32(mish)
 CACT_FAMILY_F32(softsign)
 CACT_FAMILY_F32(tanhshrink)
-
-CACT_INLINE float cact_softplus_f32(float z, double beta, double threshold)
-{
-    return (float)cact_softplus_f64((double)z, beta, threshold);
-}
-CACT_INLINE float cact_softplus_derivative_f32(float z, double beta, double threshold)
-{
-    return (float)cact_softplus_derivative_f64((double)z, beta, threshold);
-}
-CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, double threshold)
-{
-    double dd, y = cact_softplus_fwd_deriv_f64((double)z, &dd, beta, threshold);
-    *d = (float)dd;
-    return (float)y;
-}
 
 #endif /* CACT_FAMILY_EXP_H */

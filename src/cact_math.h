@@ -110,6 +110,63 @@ CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
     return s * p + (s - 1.0f);
 }
 
+/*
+ * exp(x) for the float32 functions, which evaluate in double: float32 needs
+ * about 2^-26 relative accuracy of the intermediate values, and double's
+ * range covers float32's tails without scaling.  x is clamped to [-700, 700]
+ * (NaN propagates), x = k ln2 + r with |r| <= ln2/2 (Cody-Waite as in
+ * cact_expm1_neg), exp(r) = 1 + p, p = r + r^2 q(r) with q a degree-5
+ * Chebyshev interpolant of (expm1(r) - r)/r^2 (tools/fit_family_f32.py --exp;
+ * p within 4.8e-10 of expm1(r), 1 + p within 2.0e-10 of exp(r), relative),
+ * then exp(x) = 2^k (1 + p) and, in *em1, expm1(x) = 2^k p + (2^k - 1) (the
+ * same relative accuracy near 0).  2^k is a normal double for every k here.
+ * cact_exp_d32_acc: q the Taylor polynomial of degree 11 (truncation below
+ * 5e-18: exp to about 1 ulp of double), for the callers where a difference of
+ * exp with other terms cancels near a root.
+ */
+#define CACT_EXP_D32_HEAD                                                      \
+    const double shift = 0x1.8p52;                                             \
+    double kd, k, r, q, p, s;                                                  \
+    x = x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);                         \
+    kd = x * 0x1.71547652b82fep0 + shift;                                      \
+    k = kd - shift;                                                            \
+    r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
+#define CACT_EXP_D32_TAIL                                                      \
+    p = r + (r * r) * q;                                                       \
+    s = cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023) << 52); \
+    *em1 = s * p + (s - 1.0);                                                  \
+    return s + s * p;
+CACT_INLINE double cact_exp_d32(double x, double *em1)
+{
+    CACT_EXP_D32_HEAD
+    q = 0x1.a124e3f154d32p-13;
+    q = q * r + 0x1.6d431504c53d3p-10;
+    q = q * r + 0x1.1110e0f726534p-7;
+    q = q * r + 0x1.5554e9114ecf9p-5;
+    q = q * r + 0x1.5555555a78232p-3;
+    q = q * r + 0x1.0000000b8f62bp-1;
+    CACT_EXP_D32_TAIL
+}
+CACT_INLINE double cact_exp_d32_acc(double x, double *em1)
+{
+    CACT_EXP_D32_HEAD
+    q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    CACT_EXP_D32_TAIL
+}
+#undef CACT_EXP_D32_HEAD
+#undef CACT_EXP_D32_TAIL
+
 /* ------------------------------------------------------------- identity */
 CACT_INLINE double cact_identity_f64(double z) { return z; }
 CACT_INLINE float cact_identity_f32(float z) { return z; }

@@ -7,7 +7,10 @@ Usage: python tools/gen_family_consts.py
   closed forms lose accuracy (Chebyshev fits in t = d - mid, the constant
   coefficient as a double-double);
 - the polynomial g(w), w = z^2, with z - tanh z = z^3 g(w) on |z| <= 1
-  (Chebyshev fit, g(0) as a double-double).
+  (Chebyshev fit, g(0) as a double-double);
+- for the float32 functions (evaluated in double), log1p(u) = u Q(s) on
+  u in [0, 1], s = 2u - 1, Q a Chebyshev fit of degree 11 (relative error
+  about 1e-10), the coefficients rounded to double.
 
 For each polynomial it prints its relative error measured on its interval with
 the coefficients as stored.
@@ -108,7 +111,25 @@ def tanhshrink_poly(degree=16):
           f"(g0 double-double, the others rounded to double) */")
 
 
+def log1p_d32(degree=11):
+    def q(s):
+        u = (s + 1) / 2
+        return mp.log1p(u) / u if u != 0 else mp.mpf(1)
+
+    coeffs = mp.chebyfit(q, [-1, 1], degree + 1)[::-1]  # lowest first
+    worst = mp.mpf(0)
+    for i in range(2001):
+        s = mp.mpf(-1) + mp.mpf(i) / 1000
+        p = mp.polyval([mp.mpf(float(c)) for c in coeffs[::-1]], s)
+        worst = max(worst, abs(p / q(s) - 1))
+    print("/* float32 (in double): log1p(u) = u Q(2u - 1) on [0, 1] */")
+    emit_poly("CACT_LOG1P_D32_Q", coeffs)
+    print(f"/* degree {degree} in s = 2u - 1: relative error {mp.nstr(worst, 3)} "
+          f"(coefficients rounded to double) */")
+
+
 if __name__ == "__main__":
     silu_root()
     mish_root()
     tanhshrink_poly()
+    log1p_d32()

@@ -1,0 +1,117 @@
+"""Coefficients of the float32 polynomials in src/cact_family_erf.h.
+
+Usage: python tools/fit_family_f32.py [--write]
+prints the generated float32 block of src/cact_family_erf.h, or with --write
+replaces it in the header, between its two "float32 generated block" markers.
+
+The float32 functions evaluate in double with polynomials accurate to about
+1e-10 relative (float32 needs 6e-8 per ULP), fitted here with mpmath.chebyfit
+(Chebyshev interpolants in a variable normalized to [-1, 1], rounded to double):
+- gelu: the Mills ratio R(a) = Phi(-a) / phi(a), a = |z|, as
+  R(a) = P(s) / (a + K), t = (a - K) / (a + K) in [-1, 1), s = (t - mid) / half
+  normalized over a in [0, A];
+- gelu: gelu'(z) = (z - z0) H(z) near the root z0 of gelu'.
+Printed with the measured relative error of the rounded polynomial.
+
+python tools/fit_family_f32.py --exp prints the coefficients of cact_exp_d32
+(src/cact_math.h): expm1(r) = r + r^2 q(r) on |r| <= ln2/2, q a degree-5
+Chebyshev interpolant.
+"""
+
+import sys
+from pathlib import Path
+
+import mpmath as mp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from family_ref_erf import gelu_derivative  # noqa: E402
+
+mp.mp.prec = 160
+K = 3            # the centre of the map a -> t
+A = 15           # gelu's float32 range: |z| beyond gives z, -0 (forward), 1, -0 (derivative)
+P_TERMS = 11
+H_IV = (-0.85, -0.65)
+H_TERMS = 7
+
+
+def mills(a):
+    return mp.ncdf(-a) / mp.npdf(a)
+
+
+def emit(name, coef, worst, text):
+    print(f"/* {text}: relative error {float(worst):.1e} */")
+    print(f"CACT_FE_INLINE double {name}(double s)\n{{\n    double p = {coef[0].hex()};")
+    for c in coef[1:]:
+        print(f"    p = p * s + {c.hex()};")
+    print("    return p;\n}")
+
+
+def fit(f, n):
+    c = mp.chebyfit(f, [-1, 1], n)
+    coef = [float(x) for x in c]
+    worst = max(abs(mp.polyval([mp.mpf(x) for x in coef], s) / f(s) - 1)
+                for s in (mp.mpf(-1) + mp.mpf(i) / 300 for i in range(601)))
+    return coef, worst
+
+
+def main():
+    tlo, thi = mp.mpf(-1), (mp.mpf(A) - K) / (A + K)
+    tmid, thalf = (tlo + thi) / 2, (thi - tlo) / 2
+
+    def pfun(s):
+        t = tmid + thalf * s
+        a = K * (1 + t) / (1 - t)
+        return mills(a) * (a + K)
+
+    coef, worst = fit(pfun, P_TERMS)
+    print(f"#define CACT_FE32_K {float(K)!r}")
+    print(f"#define CACT_FE32_T_MID {float(tmid)!r}")
+    print(f"#define CACT_FE32_T_INV_HALF {float(1 / thalf)!r}")
+    emit("cact_fe32_mills_p", coef, worst,
+         f"(a + {K}) Phi(-a) / phi(a), degree {P_TERMS - 1} in s, t = (a - {K}) / (a + {K}) for a in [0, {A}]")
+    z0 = mp.findroot(gelu_derivative, -0.75)
+    lo, hi = (mp.mpf(x) for x in H_IV)
+    mid, half = (lo + hi) / 2, (hi - lo) / 2
+    coef, worst = fit(lambda s: gelu_derivative(mid + half * s) / (mid + half * s - z0), H_TERMS)
+    print(f"#define CACT_FE32_GELU_D_MID {float(mid)!r}")
+    print(f"#define CACT_FE32_GELU_D_INV_HALF {float(1 / half)!r}")
+    emit("cact_fe32_gelu_d", coef, worst,
+         f"gelu'(z) / (z - z0), degree {H_TERMS - 1} in s = (z - mid) / half on [{H_IV[0]}, {H_IV[1]}]")
+
+
+def exp_q(terms=6):
+    h = mp.log(2) / 2
+
+    def q(r):
+        return (mp.expm1(r) - r) / r ** 2 if r != 0 else mp.mpf(1) / 2
+
+    coef = [float(c) for c in mp.chebyfit(q, [-h, h], terms)]
+    w1 = w2 = mp.mpf(0)
+    for i in range(1, 800):
+        r = -h + 2 * h * i / 800
+        if r == 0:
+            continue
+        p = r + r * r * mp.polyval([mp.mpf(c) for c in coef], r)
+        w1, w2 = max(w1, abs(p / mp.expm1(r) - 1)), max(w2, abs((1 + p) / mp.exp(r) - 1))
+    print(f"/* q of degree {terms - 1}: expm1 relative error {float(w1):.1e}, exp {float(w2):.1e} */")
+    print("    q = " + ";\n    q = q * r + ".join(c.hex() for c in coef) + ";")
+
+
+BEGIN = "/* (float32 generated block: tools/fit_family_f32.py, do not edit by hand) */\n"
+END = "/* (end of the float32 generated block) */"
+
+if __name__ == "__main__":
+    if "--exp" in sys.argv:
+        exp_q()
+    elif "--write" in sys.argv:
+        import contextlib
+        import io
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            main()
+        header = Path(__file__).resolve().parent.parent / "src" / "cact_family_erf.h"
+        text = header.read_text()
+        i, j = text.index(BEGIN) + len(BEGIN), text.index(END)
+        header.write_text(text[:i] + buf.getvalue() + text[j:])
+    else:
+        main()
