@@ -111,14 +111,16 @@ class ElementwiseForward(_Task):
 
 
 class ElementwiseBackward(_Task):
-    """sigmoid_backward, tanh_backward: from grad_output and the saved output y."""
+    """sigmoid_backward, tanh_backward, ...: from grad_output and the saved output
+    y (or the saved input z, for the activations whose backward takes it)."""
 
     params = [ELEMENTWISE, DTYPES, SIZES, _impls("torch", "jax", "numexpr", "numba")]
 
     def inputs(self, case, dtype, size, rng):
         g = (3 * rng.standard_normal(size)).astype(dtype)
-        y = getattr(ref, case)(3 * rng.standard_normal(size)).astype(dtype)
-        return g, y
+        z = 3 * rng.standard_normal(size)
+        saved = z if ACTIVATIONS[case].backward_from == "input" else getattr(ref, case)(z)
+        return g, saved.astype(dtype)
 
     def reference(self, case, g, y):
         return getattr(ref, case + "_backward")(g, y)
