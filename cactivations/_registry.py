@@ -12,8 +12,10 @@ functions ``cact_foo_<T>``, ``cact_foo_derivative_<T>`` and
 ``cact_foo_fwd_deriv_<T>`` (``T`` in ``f32``/``f64``, the row's parameters as
 trailing ``double`` arguments), plus ``cact_foo_backward_<T>(g, y, ...)`` when
 the backward works from the saved output, in a header under ``src/``
-(see ``src/cact_math.h``).  Its NumPy and mpmath references live beside the
-tests (``cactivations/_reference.py``, ``tests/_mpref.py``).
+(see ``src/cact_activations.h``).  Its NumPy reference goes in
+``cactivations/_reference.py`` and its mpmath reference in
+``MP_ELEMENTWISE`` of ``tests/test_accuracy.py``; the tests fail, naming what
+is missing, until both are there.
 """
 
 from typing import Dict, NamedTuple, Optional, Tuple
