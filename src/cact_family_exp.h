@@ -236,18 +236,7 @@ CACT_INLINE double cact_exp_neg_x64(double x, double *e_out)
     kl = k * 0x1.ef35793c76730p-45;
     r = t - kl;
     rl = (t - r) - kl;                   /* r + rl = t - kl to 2^-100 */
-    q = 1.0 / 6227020800.0;
-    q = q * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
+    q = cact_expm1_taylor_q(r);
     u = 1.0 + r;
     eps = (1.0 - u) + r;                 /* exact: |r| < 1 */
     es = (u + (eps + (rl * (1.0 + r) + (r * r) * q)))

@@ -39,6 +39,27 @@ CACT_INLINE double cact_from_bits(int64_t i) { double d; memcpy(&d, &i, sizeof d
 CACT_INLINE int64_t cact_to_bits(double d) { int64_t i; memcpy(&i, &d, sizeof i); return i; }
 
 /*
+ * q(r) = sum_{n>=2} r^(n-2) / n! up to r^11 (Horner), so that
+ * expm1(r) = r + r^2 q(r): the Taylor polynomial every double exp here shares
+ * (truncation < 2^-60 relative for |r| <= ln2/2).
+ */
+CACT_INLINE double cact_expm1_taylor_q(double r)
+{
+    double q = 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    return q * r + 0.5;
+}
+
+/*
  * expm1(x), and exp(x) in *e_out, for x <= 0 (larger x is taken as 0; NaN
  * propagates; -inf gives -1 and 0).  x = k ln2 + r with |r| <= ln2/2 (Cody-Waite,
  * ln2 split in two so k ln2 is exact), expm1(r) = r + r^2 q(r) with the Taylor
@@ -58,18 +79,7 @@ CACT_INLINE double cact_expm1_neg(double x, double *e_out)
     kd = x * 0x1.71547652b82fep0 + shift;
     k = kd - shift;
     r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
-    q = 1.0 / 6227020800.0;
-    q = q * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
+    q = cact_expm1_taylor_q(r);
     p = r + (r * r) * q;
     /* the low bits of kd hold k in [-1077, 0]: 2^(k+64) from the bits */
     s = cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023 + 64) << 52);
@@ -150,18 +160,7 @@ CACT_INLINE double cact_exp_d32(double x, double *em1)
 CACT_INLINE double cact_exp_d32_acc(double x, double *em1)
 {
     CACT_EXP_D32_HEAD
-    q = 1.0 / 6227020800.0;
-    q = q * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    q = q * r + 0.5;
+    q = cact_expm1_taylor_q(r);
     CACT_EXP_D32_TAIL
 }
 #undef CACT_EXP_D32_HEAD
