@@ -266,7 +266,8 @@ def hardsigmoid_derivative(z):
 
 def hardswish(z):
     z = _a(z)
-    return np.where(z <= -3, 0.0, z * np.minimum(np.maximum(z + 3, 0), 6) / 6)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(z <= -3, 0.0, np.where(z >= 3, z, z * (z + 3) / 6))
 
 
 def hardswish_derivative(z):

@@ -59,12 +59,13 @@ CACT_INLINE C cact_hardsigmoid_derivative_##T(C z)                             \
 { return (z > (C)-3 && z < (C)3) ? (C)1 / (C)6 : (z == z ? (C)0 : z); }        \
 CACT_INLINE C cact_hardsigmoid_fwd_deriv_##T(C z, C *d)                        \
 { *d = cact_hardsigmoid_derivative_##T(z); return cact_hardsigmoid_##T(z); }   \
-/* hardswish = z min(max(z + 3, 0), 6) / 6; 0 (the limit) at -inf */          \
+/* hardswish = z min(max(z + 3, 0), 6) / 6: 0 for z <= -3 (also at -inf), z   \
+ * itself for z >= 3 (z * 6 / 6 would overflow near the largest float), and   \
+ * z (z + 3) / 6 in between, rounded as PyTorch rounds it */                  \
 CACT_INLINE C cact_hardswish_##T(C z)                                          \
 {                                                                              \
     C x = z + (C)3;                                                            \
-    x = x >= (C)6 ? (C)6 : x;                                                  \
-    return x <= (C)0 ? (C)0 : z * x / (C)6;                                    \
+    return x <= (C)0 ? (C)0 : (x >= (C)6 ? z : z * x / (C)6);                 \
 }                                                                              \
 CACT_INLINE C cact_hardswish_derivative_##T(C z)                               \
 {                                                                              \
