@@ -353,7 +353,11 @@ ACTIVATIONS = {
             formula="hardswish(z) = z * min(max(z + 3, 0), 6) / 6",
             derivative_formula="hardswish'(z) = 0 for z <= -3, z/3 + 1/2 for -3 < z < 3, 1 for z >= 3",
             backward_formula="dL/dz = grad_output * hardswish'(z)",
-            numerics="As PyTorch; hardswish(-inf) is 0 (the limit), where PyTorch gives NaN.",
+            numerics=(
+                "z (z + 3) / 6 between -3 and 3 as PyTorch rounds it; z itself from 3 on "
+                "(PyTorch's z * 6 / 6 overflows near the largest float) and 0 up to -3, "
+                "also at -inf (PyTorch gives NaN there)."
+            ),
             sweep=((-1.0e30, 1.0e30), (-1.0e300, 1.0e300)),
             limits=((float("inf"), 0.0), (1.0, 0.0)),
             backward_from="input",
