@@ -48,12 +48,15 @@ def logit(p):
 
 
 def sigmoid_derivative(z):
-    p = sigmoid(z)
-    return p * (1.0 - p)
+    """e / (1 + e)**2 with e = exp(-|z|): p (1 - p) without its cancellation."""
+    e = np.exp(-np.abs(np.asarray(z)))
+    return e / (1.0 + e) ** 2
 
 
 def tanh_derivative(z):
-    return 1.0 - np.tanh(z) ** 2
+    """4 e / (1 + e)**2 with e = exp(-2|z|): 1 - tanh**2 without its cancellation."""
+    e = np.exp(-2.0 * np.abs(np.asarray(z)))
+    return 4.0 * e / (1.0 + e) ** 2
 
 
 def sigmoid_backward(grad_output, output):
