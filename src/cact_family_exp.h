@@ -20,12 +20,12 @@
  * to the unclamped operand in vector code and select afterwards, so the
  * overflow and invalid flags can be raised by finite input; the results do
  * not change.  tools/family_check.py lists the flags.)  The float32 softplus,
- * log_sigmoid, silu and mish evaluate in double with the accuracy float32
- * needs (see "float32" below) and round once; float32 softsign and tanhshrink
- * evaluate the float64 formula on the exact double of the input and round
- * once.  Measured within
- * 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN out; +-inf give
- * the limits.
+ * log_sigmoid, mish and tanhshrink evaluate in double with the accuracy
+ * float32 needs (see "float32" below) and round once; the derivative of
+ * softsign evaluates the float64 formula on the exact double of the input and
+ * rounds once; silu and the softsign forward value run in float arithmetic
+ * (twice the SIMD lanes).  Measured within 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN
+ * out; +-inf give the limits.
  *
  * The constants below are printed by tools/gen_family_consts.py (mpmath).
  */
@@ -531,22 +531,26 @@ CACT_INLINE double cact_mish_fwd_deriv_f64(double z, double *d)
  * z/(p + c) = (z/p)(1 - c/p), 1/(p + c)^2 = (1/p^2)(1 - 2c/p).  Beyond |z| = 2^60
  * the value is +-1; beyond 2^500 the derivative is (1/|z|)^2 (p^2 would overflow).
  */
-CACT_INLINE double cact_softsign_sum(double a, double *c)
-{
-    double p = 1.0 + a, bb = p - 1.0;
-    *c = (1.0 - (p - bb)) + (a - bb);
-    return p;
+#define CACT_SOFTSIGN(T, C, FABS)                                              \
+CACT_INLINE C cact_softsign_sum_##T(C a, C *c)                                 \
+{                                                                              \
+    C p = (C)1 + a, bb = p - (C)1;                                             \
+    *c = ((C)1 - (p - bb)) + (a - bb);                                         \
+    return p;                                                                  \
+}                                                                              \
+CACT_INLINE C cact_softsign_##T(C z)                                           \
+{                                                                              \
+    C c, zc = z > (C)0x1p60 ? (C)0x1p60 : (z < (C)-0x1p60 ? (C)-0x1p60 : z);    \
+    C p = cact_softsign_sum_##T(FABS(zc), &c), q = zc / p;                     \
+    return q - q * (c / p);                                                    \
 }
-CACT_INLINE double cact_softsign_f64(double z)
-{
-    double c, zc = z > 0x1p60 ? 0x1p60 : (z < -0x1p60 ? -0x1p60 : z);
-    double p = cact_softsign_sum(fabs(zc), &c), q = zc / p;
-    return q - q * (c / p);
-}
+/* the float32 forward value in float arithmetic: the same formula, within 1 ULP */
+CACT_SOFTSIGN(f64, double, fabs)
+CACT_SOFTSIGN(f32, float, fabsf)
 CACT_INLINE double cact_softsign_derivative_f64(double z)
 {
     double a = fabs(z), ac = a < 0x1p500 ? a : 0x1p500, c;
-    double p = cact_softsign_sum(ac, &c), q = 1.0 / (p * p);
+    double p = cact_softsign_sum_f64(ac, &c), q = 1.0 / (p * p);
     double r = 1.0 / (a < 0x1p500 ? 1.0 : a);   /* no 1/0 on the unused side */
     return a < 0x1p500 ? q - 2.0 * q * (c / p) : r * r;
 }
@@ -617,17 +621,17 @@ CACT_INLINE double cact_tanhshrink_derivative_f64(double z)
 
 /* -------------------------------------------------------------- float32 */
 /*
- * softplus, log_sigmoid, silu and mish for float32 evaluate in double with
- * the accuracy float32 needs (intermediates to about 1e-9 relative): z is a
+ * softplus, log_sigmoid and mish for float32 evaluate in double with the
+ * accuracy float32 needs (intermediates to about 1e-9 relative): z is a
  * float, so 1 + z, 4 z and 6 + 4 z are exact in double, double's range holds
  * the float32 tails without the 2^64 scaling, and the single rounding to float
  * at the end also rounds subnormal results once.  exp is cact_exp_d32
  * (degree 7, 2e-10 relative) where it is only multiplied or added without
- * cancellation, cact_exp_d32_acc (about 1 ulp of double) for silu' and mish',
- * whose closed forms cancel near their roots: there the absolute error is a
- * few ulp of double, and the float32 nearest the root is 1.3e-8 (silu') or
- * 3.0e-9 (mish') away from it, so the closed forms keep about 2^-26 relative
- * accuracy without the polynomials of the float64 functions.
+ * cancellation, cact_exp_d32_acc (about 1 ulp of double) for mish', whose
+ * closed form cancels near its root: there the absolute error is a few ulp
+ * of double, and the float32 nearest the root is 3.0e-9 away from it, so the
+ * closed form keeps about 2^-26 relative accuracy without the polynomial of
+ * the float64 function.  silu runs in float arithmetic (below).
  */
 /* log1p(u) = u Q(2u - 1) for u in [0, 1] (NaN propagates), 1.3e-10 relative */
 CACT_INLINE double cact_log1p_01_d32(double u)
@@ -695,20 +699,6 @@ CACT_INLINE double cact_log_sigmoid_d32(double z, double *d)
 }
 
 /*
- * silu = z/(1 + e) (z >= 0), z e/(1 + e) (z < 0); silu' = (1 + e(1 + z))/(1 + e)^2
- * (z >= 0), e ((1 + z) + e)/(1 + e)^2 (z < 0), with one division, r = 1/(1 + e);
- * z clamped to +-150 where it multiplies e (e = exp(-150) makes every such
- * term vanish in float32).
- */
-CACT_INLINE double cact_silu_d32(double z, double e, double *d)
-{
-    double zc = z < -150.0 ? -150.0 : (z > 150.0 ? 150.0 : z);    /* NaN stays */
-    double r = 1.0 / (1.0 + e);
-    *d = (zc >= 0.0 ? 1.0 + e * (1.0 + zc) : e * ((1.0 + zc) + e)) * (r * r);
-    return (z >= 0.0 ? z : zc * e) * r;
-}
-
-/*
  * mish (e = exp(-|z|)), one division r = 1/M (z <= 0) or 1/D (z > 0):
  *   z <= 0: mish = z n/M, n = e(e + 2), M = n + 2;
  *           mish' = e B/M^2, B = 4(1 + z) + e(6 + 4z + e(4 + e));
@@ -728,12 +718,13 @@ CACT_INLINE double cact_mish_d32(double z, double e, double *d)
     return (z > 0.0 ? z : zc) * (n * r);
 }
 
-#define CACT_FAMILY_F32_D32(NAME, YEXP, DEXP, CORE)                           \
+#define CACT_FAMILY_F32_D32_FWD(NAME, YEXP, CORE)                              \
 CACT_INLINE float cact_##NAME##_f32(float z)                                   \
 {                                                                              \
     double d, em1, e = YEXP(-fabs((double)z), &em1);                           \
     return (float)CORE((double)z, e, &d);                                      \
-}                                                                              \
+}
+#define CACT_FAMILY_F32_D32(NAME, DEXP, CORE)                                  \
 CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
 {                                                                              \
     double d, em1, e = DEXP(-fabs((double)z), &em1);                           \
@@ -747,8 +738,63 @@ CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
 }
-CACT_FAMILY_F32_D32(silu, cact_exp_d32, cact_exp_d32_acc, cact_silu_d32)
-CACT_FAMILY_F32_D32(mish, cact_exp_d32, cact_exp_d32_acc, cact_mish_d32)
+CACT_FAMILY_F32_D32(mish, cact_exp_d32_acc, cact_mish_d32)
+CACT_FAMILY_F32_D32_FWD(mish, cact_exp_d32, cact_mish_d32)
+
+/*
+ * silu for float32 in float arithmetic (twice the lanes of double), with
+ * e = exp(-|z|) = (1 + p) s 2^-32 (cact_exp_neg_parts_f32) and z clamped to
+ * [-109, 109] (NaN stays; beyond, every result below rounds as at the clamp):
+ *   silu  = z/(1 + e) (z >= 0), ((z e 2^32)/(1 + e)) 2^-32 (z < 0),
+ *   silu' = (1 + e(1 + z))/(1 + e(2 + e)) (z >= 0),
+ *           ((e 2^32 ((1 + z) + e))/(1 + e(2 + e))) 2^-32 (z < 0),
+ * the factor 2^-32 last, so that the subnormal results of the left tail are
+ * rounded once; 1 + z is exact where (1 + z) + e cancels.  Near the root z0
+ * of silu', |z - hi| <= 0.2, silu' = ((z - hi) - lo) q(z - hi) instead
+ * (z0 = hi + lo as floats, z - hi exact, q below with q(0) as hi + lo).
+ * Within 2.5 ULP (tools/family_check.py).
+ */
+/* SILU float32: root -1.278464542761073795109359 = hi + lo; silu'(z) = ((z - hi) - lo) q(z - hi) for |z - hi| <= 0.2, q of degree 6: relative error 3.8e-09 */
+#define CACT_SILU_ROOT_HI_F32 -0x1.4749740000000p+0f
+#define CACT_SILU_ROOT_LO_F32 0x1.bdf6fa0000000p-27f
+#define CACT_SILU_NEAR_F32 0.2f
+CACT_INLINE float cact_silu_q_f32(float d)
+{
+    float p = 0x1.a1261c0000000p-11f;
+    p = p * d + 0x1.2499ec0000000p-13f;
+    p = p * d + -0x1.b0f7360000000p-8f;
+    p = p * d + -0x1.f2d30a0000000p-7f;
+    p = p * d + 0x1.353eb60000000p-6f;
+    p = p * d + 0x1.2c56340000000p-3f;
+    return 0x1.be14100000000p-3f + (0x1.27ad300000000p-33f + p * d);
+}
+CACT_INLINE float cact_silu_core_f32(float z, float *d)
+{
+    float p, s, zc = z < -109.0f ? -109.0f : (z > 109.0f ? 109.0f : z);
+    cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
+    float es = s + s * p, e = es * 0x1p-32f, o = 1.0f + e, den = 1.0f + e * (2.0f + e);
+    float sc = zc >= 0.0f ? 1.0f : 0x1p-32f;
+    float dc = (zc >= 0.0f ? 1.0f + e * (1.0f + zc) : es * ((1.0f + zc) + e)) / den;
+    float dh = zc - CACT_SILU_ROOT_HI_F32;
+    float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
+    *d = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc * sc;
+    return ((z >= 0.0f ? z : zc * es) / o) * (z >= 0.0f ? 1.0f : 0x1p-32f);
+}
+CACT_INLINE float cact_silu_f32(float z)
+{
+    float d;
+    return cact_silu_core_f32(z, &d);
+}
+CACT_INLINE float cact_silu_derivative_f32(float z)
+{
+    float d;
+    cact_silu_core_f32(z, &d);
+    return d;
+}
+CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
+{
+    return cact_silu_core_f32(z, d);
+}
 
 CACT_INLINE float cact_log_sigmoid_f32(float z)
 {
@@ -769,14 +815,10 @@ CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 }
 
 /*
- * softsign and tanhshrink for float32: the float64 function on the exact
+ * The derivative of softsign for float32: the float64 function on the exact
  * double of z, rounded once.
  */
-#define CACT_FAMILY_F32(NAME)                                                  \
-CACT_INLINE float cact_##NAME##_f32(float z)                                   \
-{                                                                              \
-    return (float)cact_##NAME##_f64((double)z);                                \
-}                                                                              \
+#define CACT_FAMILY_F32_DERIV(NAME)                                            \
 CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
 {                                                                              \
     return (float)cact_##NAME##_derivative_f64((double)z);                     \
@@ -787,7 +829,55 @@ CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
 }
-CACT_FAMILY_F32(softsign)
-CACT_FAMILY_F32(tanhshrink)
+CACT_FAMILY_F32_DERIV(softsign)
+
+/*
+ * tanhshrink for float32 in double with float32's accuracy: a = |z| and a^2
+ * are exact, a^3 g(2 a^2 - 1) for a <= 1 (g below, 4e-11 relative),
+ * (a - 1) + 2e/(1 + e) with e = exp(-2a) (cact_exp_d32) beyond; the
+ * derivative tanh(a)^2 from tanh a = a - a^3 g (a <= 1, no cancellation:
+ * a^3 g <= 0.24 a) or (1 - e)/(1 + e); rounded once to float.
+ */
+/* (a - tanh a) / a^3, degree 9 in s = 2 a^2 - 1, a in [0, 1]: relative error 3.8e-11 */
+CACT_INLINE double cact_tanhshrink_g_d32(double s)
+{
+    double p = -0x1.13ff9c7ed3c87p-25;
+    p = p * s + 0x1.997fc4fc62e75p-23;
+    p = p * s + -0x1.1a39820b38909p-20;
+    p = p * s + 0x1.a2bca439341e4p-18;
+    p = p * s + -0x1.373ad540ee615p-15;
+    p = p * s + 0x1.cdc607aaa08efp-13;
+    p = p * s + -0x1.5691ea297ea3cp-10;
+    p = p * s + 0x1.fc6213b2cb633p-8;
+    p = p * s + -0x1.79ce0c25f48b6p-5;
+    p = p * s + 0x1.1c8e0ec0c8b18p-2;
+    return p;
+}
+CACT_INLINE double cact_tanhshrink_d32(double z, double *d)
+{
+    double a = fabs(z), em1, ac = a <= 1.0 ? a : 1.0, w = ac * ac;
+    double e = cact_exp_d32(-2.0 * a, &em1), o = 1.0 + e;
+    double r = (ac * w) * cact_tanhshrink_g_d32(2.0 * w - 1.0);
+    double th = a <= 1.0 ? ac - r : (1.0 - e) / o;         /* tanh a */
+    *d = th * th;
+    return copysign(a <= 1.0 ? r : (a - 1.0) + 2.0 * e / o, z);
+}
+CACT_INLINE float cact_tanhshrink_f32(float z)
+{
+    double d;
+    return (float)cact_tanhshrink_d32((double)z, &d);
+}
+CACT_INLINE float cact_tanhshrink_derivative_f32(float z)
+{
+    double d;
+    cact_tanhshrink_d32((double)z, &d);
+    return (float)d;
+}
+CACT_INLINE float cact_tanhshrink_fwd_deriv_f32(float z, float *d)
+{
+    double dd, y = cact_tanhshrink_d32((double)z, &dd);
+    *d = (float)dd;
+    return (float)y;
+}
 
 #endif /* CACT_FAMILY_EXP_H */

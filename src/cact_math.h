@@ -94,15 +94,17 @@ CACT_INLINE int32_t cact_to_bits_f32(float f) { int32_t i; memcpy(&i, &f, sizeof
 /*
  * The float32 twin of cact_expm1_neg, in float arithmetic (twice the lanes of
  * double): x = k ln2 + r (ln2 split so k ln2 is exact), expm1(r) = r + r^2 q(r)
- * with q of degree 5 (truncation ~5e-9 relative, against float's 6e-8 epsilon),
- * 2^k applied as 2^(k+32) * 2^-32 (one rounding in the subnormal range).
+ * with q of degree 5 (truncation ~5e-9 relative, against float's 6e-8 epsilon).
+ * cact_exp_neg_parts_f32 gives exp(x) = (1 + p) s 2^-32 with s = 2^(k+32) a
+ * normal float for x >= -109 (x is clamped there, NaN stays), so that a caller
+ * scales a product by 2^-32 last and rounds a subnormal result once.
  * For x <= 0; exp(x) rounds to 0 below -104.
  */
-CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
+CACT_INLINE void cact_exp_neg_parts_f32(float x, float *p_out, float *s_out)
 {
     const float shift = 0x1.8p23f;
-    float kd, k, r, q, p, s;
-    x = x < -104.0f ? -104.0f : x;
+    float kd, k, r, q;
+    x = x < -109.0f ? -109.0f : x;
     x = x > 0.0f ? 0.0f : x;
     kd = x * 0x1.715476p0f + shift;
     k = kd - shift;
@@ -113,8 +115,13 @@ CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
     q = q * r + 1.0f / 24.0f;
     q = q * r + 1.0f / 6.0f;
     q = q * r + 0.5f;
-    p = r + (r * r) * q;
-    s = cact_from_bits_f32((cact_to_bits_f32(kd) - cact_to_bits_f32(shift) + 127 + 32) << 23);
+    *p_out = r + (r * r) * q;
+    *s_out = cact_from_bits_f32((cact_to_bits_f32(kd) - cact_to_bits_f32(shift) + 127 + 32) << 23);
+}
+CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
+{
+    float p, s;
+    cact_exp_neg_parts_f32(x, &p, &s);
     *e_out = ((1.0f + p) * s) * 0x1p-32f;
     s *= 0x1p-32f;
     return s * p + (s - 1.0f);

@@ -3,7 +3,8 @@
 Usage: python tools/bench_f32.py [--rev REV] [--n 100000] [--repeat 15] [--only NAME,...]
 
 Compiles the loops of every float32 function (forward, derivative, fwd_deriv) of
-src/cact_family_erf.h and src/cact_family_exp.h twice, once from the headers
+src/cact_family_erf.h and src/cact_family_exp.h (and sigmoid and tanh of
+src/cact_math.h, for scale) twice, once from the headers
 of git revision REV (default: the parent of the first commit on this branch
 that touched them, given explicitly with --rev) and once from the working tree,
 each for -march=x86-64 and -march=x86-64-v3 (gcc -O3 -fno-trapping-math
@@ -33,8 +34,9 @@ FUNCS = [
     ("softplus", "exp", ", 1.0, 20.0"), ("log_sigmoid", "exp", ""),
     ("elu", "erf", ", 1.0"), ("selu", "erf", ""), ("celu", "erf", ", 1.0"),
     ("softsign", "exp", ""), ("tanhshrink", "exp", ""),
+    ("sigmoid", "math", ""), ("tanh", "math", ""),     # for scale
 ]
-HEADERS = {"erf": "cact_family_erf.h", "exp": "cact_family_exp.h"}
+HEADERS = {"erf": "cact_family_erf.h", "exp": "cact_family_exp.h", "math": "cact_math.h"}
 
 
 def source(funcs):

@@ -16,6 +16,15 @@ Printed with the measured relative error of the rounded polynomial.
 python tools/fit_family_f32.py --exp prints the coefficients of cact_exp_d32
 (src/cact_math.h): expm1(r) = r + r^2 q(r) on |r| <= ln2/2, q a degree-5
 Chebyshev interpolant.
+
+python tools/fit_family_f32.py --silu prints the float constants of
+cact_silu_f32 (src/cact_family_exp.h): the root z0 of silu' as float hi + lo
+and silu'(z) = ((z - hi) - lo) q(z - hi) for |z - hi| <= 0.2, q a degree-6
+Chebyshev interpolant rounded to float, q(0) as float hi + lo.
+
+python tools/fit_family_f32.py --tanhshrink prints cact_tanhshrink_g_d32
+(src/cact_family_exp.h): (a - tanh a) / a^3 = g(s), s = 2 a^2 - 1 for a in
+[0, 1], g a degree-9 Chebyshev interpolant.
 """
 
 import sys
@@ -97,12 +106,69 @@ def exp_q(terms=6):
     print("    q = " + ";\n    q = q * r + ".join(c.hex() for c in coef) + ";")
 
 
+def silu_q(terms=7, w=0.2):
+    import numpy as np
+
+    def f32(x):
+        return float(np.float32(float(x)))
+
+    def sd(z):
+        s = 1 / (1 + mp.exp(-z))
+        return s * (1 + z * (1 - s))
+
+    z0 = mp.findroot(sd, -1.278)
+    hi = f32(z0)
+    lo = f32(z0 - hi)
+
+    def q(d):
+        z = hi + mp.mpf(d)
+        return mp.diff(sd, z0) if abs(z - z0) < mp.mpf(10) ** -40 else sd(z) / (z - z0)
+
+    c = mp.chebyfit(q, [-w, w], terms)
+    cf = [f32(x) for x in c[:-1]]
+    c0h = f32(c[-1])
+    c0l = f32(c[-1] - c0h)
+    worst = max(abs((c0h + (c0l + mp.polyval([mp.mpf(x) for x in cf], d) * d)) / q(d) - 1)
+                for d in (-w + 2 * w * mp.mpf(i) / 400 for i in range(401)))
+    print(f"/* SILU float32: root {mp.nstr(z0, 25)} = hi + lo; silu'(z) = ((z - hi) - lo) q(z - hi) "
+          f"for |z - hi| <= {w}, q of degree {terms - 1}: relative error {float(worst):.1e} */")
+    print(f"#define CACT_SILU_ROOT_HI_F32 {hi.hex()}f\n#define CACT_SILU_ROOT_LO_F32 {lo.hex()}f")
+    print(f"#define CACT_SILU_NEAR_F32 {w!r}f")
+    print("CACT_INLINE float cact_silu_q_f32(float d)\n{\n"
+          f"    float p = {cf[0].hex()}f;")
+    for x in cf[1:]:
+        print(f"    p = p * d + {x.hex()}f;")
+    print(f"    return {c0h.hex()}f + ({c0l.hex()}f + p * d);\n}}")
+
+
+def tanhshrink_g(terms=10):
+    def g(s):
+        w = (s + 1) / 2
+        if w == 0:
+            return mp.mpf(1) / 3
+        a = mp.sqrt(w)
+        return (a - mp.tanh(a)) / a ** 3
+
+    coef, worst = fit(g, terms)
+    print(f"/* (a - tanh a) / a^3, degree {terms - 1} in s = 2 a^2 - 1, a in [0, 1]: "
+          f"relative error {float(worst):.1e} */")
+    print("CACT_INLINE double cact_tanhshrink_g_d32(double s)\n{\n"
+          f"    double p = {coef[0].hex()};")
+    for c in coef[1:]:
+        print(f"    p = p * s + {c.hex()};")
+    print("    return p;\n}")
+
+
 BEGIN = "/* (float32 generated block: tools/fit_family_f32.py, do not edit by hand) */\n"
 END = "/* (end of the float32 generated block) */"
 
 if __name__ == "__main__":
     if "--exp" in sys.argv:
         exp_q()
+    elif "--silu" in sys.argv:
+        silu_q()
+    elif "--tanhshrink" in sys.argv:
+        tanhshrink_g()
     elif "--write" in sys.argv:
         import contextlib
         import io
