@@ -74,6 +74,11 @@ class Activation(NamedTuple):
     breakpoints: Tuple[float, ...] = ()
     #: piecewise polynomial (no transcendental function): bandwidth-bound
     piecewise: bool = False
+    #: the float32 kernels hold only for some parameter values: the C header
+    #: then defines int cact_<name>_f32_fast(p0, p1), true where they hold, and
+    #: cact_<name>[_derivative|_fwd_deriv]_wide_f32 for the others; the loops
+    #: test it once per call (e.g. elu: float arithmetic for the usual alpha)
+    f32_guard: bool = False
 
 
 ACTIVATIONS = {
@@ -185,6 +190,7 @@ ACTIVATIONS = {
             limits=((float("inf"), -1.0), (1.0, 0.0)),
             params=(Param("alpha", 1.0, "finite", doc="the value of -elu(-inf)"),),
             backward_from="input",
+            f32_guard=True,
             kinks="elu'(0) = alpha",
             breakpoints=(0.0,),
         ),

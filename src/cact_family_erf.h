@@ -571,9 +571,11 @@ CACT_FE_INLINE double cact_fe32_gelu_tanh(double z, double *d)
 }
 
 /*
- * elu, selu, celu for float32: exp and expm1 from cact_exp_d32 (clamped to
- * [-700, 700], so that alpha exp, alpha expm1 keep float32's tails for
- * |alpha| < 2^250; celu with alpha < 0 overflows to inf as in float64).
+ * celu for float32 (and elu for alpha outside [2^-20, 128] in magnitude): in
+ * double, exp and expm1
+ * from cact_exp_d32 (clamped to [-700, 700], so that alpha exp, alpha expm1
+ * keep float32's tails for |alpha| < 2^250; celu with alpha < 0 overflows to
+ * inf as in float64).
  */
 CACT_FE_INLINE double cact_fe32_elu(double z, double alpha, double *d)
 {
@@ -581,12 +583,6 @@ CACT_FE_INLINE double cact_fe32_elu(double z, double alpha, double *d)
     double e = cact_exp_d32(x, &em1);
     *d = z > 0.0 ? 1.0 : alpha * e;
     return z > 0.0 ? z : alpha * em1;
-}
-CACT_FE_INLINE double cact_fe32_selu(double z, double *d)
-{
-    double dn, y = cact_fe32_elu(z, CACT_SELU_SCALE_ALPHA, &dn);
-    *d = z > 0.0 ? CACT_SELU_SCALE : dn;
-    return z > 0.0 ? CACT_SELU_SCALE * z : y;
 }
 CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
 {
@@ -596,45 +592,139 @@ CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
     return z > 0.0 ? z : alpha * em1;
 }
 
+/*
+ * selu for float32 in float arithmetic (twice the lanes of double), with
+ * c = scale alpha = ch + cl as two floats: x = min(z, 0), exp(x) = (1 + p) s
+ * 2^-32 (cact_exp_neg_parts_f32, x clamped at -109: below, c exp(x) rounds to
+ * 0 and expm1(x) to -1 in float32),
+ *   selu  = ch m + cl m, m = expm1(x) = 2^k p + (2^k - 1)     (z <= 0),
+ *   selu' = (ch e + cl e) 2^-32, e = exp(x) 2^32               (z <= 0),
+ * the factor 2^-32 last, so that a subnormal derivative is rounded once; for
+ * z > 0, scale z and scale, scale = sh + sl as two floats.
+ * Within 2 ULP (tools/family_check_erf.py).
+ */
+CACT_FE_INLINE float cact_fe32f_elu(float z, float ah, float al, float *d)
+{
+    float p, s, x = z > 0.0f ? 0.0f : z;        /* NaN stays */
+    cact_exp_neg_parts_f32(x, &p, &s);
+    float e = s + s * p, sk = s * 0x1p-32f, m = sk * p + (sk - 1.0f);
+    *d = z > 0.0f ? 1.0f : (ah * e + al * e) * 0x1p-32f;
+    return z > 0.0f ? z : ah * m + al * m;
+}
+#define CACT_SELU_SCALE_HI_F32 ((float)CACT_SELU_SCALE)
+#define CACT_SELU_SCALE_LO_F32 ((float)(CACT_SELU_SCALE - (double)(float)CACT_SELU_SCALE))
+#define CACT_SELU_SA_HI_F32 ((float)CACT_SELU_SCALE_ALPHA)
+#define CACT_SELU_SA_LO_F32 ((float)(CACT_SELU_SCALE_ALPHA - (double)(float)CACT_SELU_SCALE_ALPHA))
+CACT_FE_INLINE float cact_selu_fwd_deriv_f32(float z, float *d)
+{
+    const float sh = CACT_SELU_SCALE_HI_F32, sl = CACT_SELU_SCALE_LO_F32;
+    float dn, y = cact_fe32f_elu(z, CACT_SELU_SA_HI_F32, CACT_SELU_SA_LO_F32, &dn);
+    *d = z > 0.0f ? sh + sl : dn;
+    float zf = z < 0x1.fffffep127f ? z : 0x1.fffffep127f;     /* sl inf would be -inf */
+    return z > 0.0f ? sh * z + sl * zf : y;
+}
+CACT_FE_INLINE float cact_selu_f32(float z)
+{
+    float d;
+    return cact_selu_fwd_deriv_f32(z, &d);
+}
+CACT_FE_INLINE float cact_selu_derivative_f32(float z)
+{
+    float d;
+    cact_selu_fwd_deriv_f32(z, &d);
+    return d;
+}
+
 /* ------------------------------------------------- the public functions */
-#define CACT_FE_API(NAME, CORE, CORE32, FWD32, PDECL, PARGS)                   \
-CACT_FE_INLINE double cact_##NAME##_f64(double z PDECL)                           \
+/* the parameter lists are passed in parentheses, (, double alpha) or (), and
+   unwrapped by CACT_FE_ID, so that the macros can pass them on */
+#define CACT_FE_ID(...) __VA_ARGS__
+#define CACT_FE_API_F64(NAME, CORE, PDECL, PARGS)                              \
+CACT_FE_INLINE double cact_##NAME##_f64(double z CACT_FE_ID PDECL)             \
 {                                                                              \
     double d;                                                                  \
-    return CORE(z PARGS, &d);                                                  \
+    return CORE(z CACT_FE_ID PARGS, &d);                                       \
 }                                                                              \
-CACT_FE_INLINE double cact_##NAME##_derivative_f64(double z PDECL)                \
+CACT_FE_INLINE double cact_##NAME##_derivative_f64(double z CACT_FE_ID PDECL)  \
 {                                                                              \
     double d;                                                                  \
-    CORE(z PARGS, &d);                                                         \
+    CORE(z CACT_FE_ID PARGS, &d);                                              \
     return d;                                                                  \
 }                                                                              \
-CACT_FE_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d PDECL)      \
+CACT_FE_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d CACT_FE_ID PDECL) \
 {                                                                              \
-    return CORE(z PARGS, d);                                                   \
-}                                                                              \
-CACT_FE_INLINE float cact_##NAME##_f32(float z PDECL)                             \
+    return CORE(z CACT_FE_ID PARGS, d);                                        \
+}
+#define CACT_FE_API(NAME, CORE, CORE32, FWD32, PDECL, PARGS)                   \
+CACT_FE_API_F64(NAME, CORE, PDECL, PARGS)                                      \
+CACT_FE_API_F32(NAME, CORE32, FWD32, PDECL, PARGS)
+#define CACT_FE_API_F32(NAME, CORE32, FWD32, PDECL, PARGS)                     \
+CACT_FE_INLINE float cact_##NAME##_f32(float z CACT_FE_ID PDECL)               \
 {                                                                              \
     double d;                                                                  \
-    return (float)FWD32((double)z PARGS, &d);                                  \
+    return (float)FWD32((double)z CACT_FE_ID PARGS, &d);                       \
 }                                                                              \
-CACT_FE_INLINE float cact_##NAME##_derivative_f32(float z PDECL)                  \
+CACT_FE_INLINE float cact_##NAME##_derivative_f32(float z CACT_FE_ID PDECL)    \
 {                                                                              \
     double d;                                                                  \
-    CORE32((double)z PARGS, &d);                                               \
+    CORE32((double)z CACT_FE_ID PARGS, &d);                                    \
     return (float)d;                                                           \
 }                                                                              \
-CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d PDECL)         \
+CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d CACT_FE_ID PDECL) \
 {                                                                              \
-    double dd, y = CORE32((double)z PARGS, &dd);                               \
+    double dd, y = CORE32((double)z CACT_FE_ID PARGS, &dd);                    \
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
 }
-#define CACT_FE_COMMA ,
-CACT_FE_API(elu, cact_fe_elu, cact_fe32_elu, cact_fe32_elu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
-CACT_FE_API(celu, cact_fe_celu, cact_fe32_celu, cact_fe32_celu, CACT_FE_COMMA double alpha, CACT_FE_COMMA alpha)
-CACT_FE_API(selu, cact_fe_selu, cact_fe32_selu, cact_fe32_selu, , )
-CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, , )
-CACT_FE_API(gelu_tanh, cact_fe_gelu_tanh, cact_fe32_gelu_tanh, cact_fe32_gelu_tanh_fwd, , )
+CACT_FE_API_F64(elu, cact_fe_elu, (, double alpha), (, alpha))
+/*
+ * elu for float32 (the registry's f32_guard): the float arithmetic of selu
+ * (cact_fe32f_elu) with alpha = ah + al as two floats, for 2^-20 <= |alpha|
+ * <= 128 (cact_elu_f32_fast), where the clamp of exp's argument at -109 is
+ * exact (|alpha| exp(-109) < 2^-150 rounds to 0) and the products stay normal
+ * wherever the result is not 0; the *_wide_f32 functions (the double
+ * formulas) for the other alpha.  The kernels test alpha once per call.
+ */
+CACT_FE_INLINE int cact_elu_f32_fast(double alpha)
+{
+    return fabs(alpha) <= 128.0 && fabs(alpha) >= 0x1p-20;
+}
+CACT_FE_INLINE float cact_elu_fwd_deriv_f32(float z, float *d, double alpha)
+{
+    float ah = (float)alpha, al = (float)(alpha - (double)ah);
+    return cact_fe32f_elu(z, ah, al, d);
+}
+CACT_FE_INLINE float cact_elu_f32(float z, double alpha)
+{
+    float d;
+    return cact_elu_fwd_deriv_f32(z, &d, alpha);
+}
+CACT_FE_INLINE float cact_elu_derivative_f32(float z, double alpha)
+{
+    float d;
+    cact_elu_fwd_deriv_f32(z, &d, alpha);
+    return d;
+}
+CACT_FE_INLINE float cact_elu_fwd_deriv_wide_f32(float z, float *d, double alpha)
+{
+    double dd, y = cact_fe32_elu((double)z, alpha, &dd);
+    *d = (float)dd;
+    return (float)y;
+}
+CACT_FE_INLINE float cact_elu_wide_f32(float z, double alpha)
+{
+    float d;
+    return cact_elu_fwd_deriv_wide_f32(z, &d, alpha);
+}
+CACT_FE_INLINE float cact_elu_derivative_wide_f32(float z, double alpha)
+{
+    float d;
+    cact_elu_fwd_deriv_wide_f32(z, &d, alpha);
+    return d;
+}
+CACT_FE_API(celu, cact_fe_celu, cact_fe32_celu, cact_fe32_celu, (, double alpha), (, alpha))
+CACT_FE_API_F64(selu, cact_fe_selu, (), ())
+CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, (), ())
+CACT_FE_API(gelu_tanh, cact_fe_gelu_tanh, cact_fe32_gelu_tanh, cact_fe32_gelu_tanh_fwd, (), ())
 
 #endif /* CACT_FAMILY_ERF_H */

@@ -34,6 +34,7 @@ from family_ref_erf import REF  # noqa: E402
 
 mp.mp.prec = 200
 ROOT = Path(__file__).resolve().parent.parent
+REGISTRY = __import__("runpy").run_path(str(ROOT / "cactivations" / "_registry.py"))["ACTIVATIONS"]
 BOUND = 4.0
 VARIANTS = {"x86-64": ["-march=x86-64"], "x86-64-v3": ["-march=x86-64-v3"]}
 CFLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared"]
@@ -46,6 +47,8 @@ CASES = [
     ("elu", {"alpha": 5.0}, 1, (-50, 10), [-745.1, -743.0, -740.0]),
     ("elu", {"alpha": -1.5}, 1, (-50, 10), [-745.1]),
     ("elu", {"alpha": 100.0}, 1, (-50, 10), [-749.7, -745.1, -740.0]),
+    ("elu", {"alpha": 300.0}, 1, (-50, 10), [-749.7, -745.1, -115.0, -110.0]),   # float32: the wide loop
+    ("elu", {"alpha": 1e-7}, 1, (-50, 10), [-745.1, -100.0]),                    # float32: the wide loop
     ("selu", {}, 0, (-50, 10), [-745.1, -744.6]),
     ("celu", {"alpha": 1.0}, 1, (-50, 10), [-745.1]),
     ("celu", {"alpha": 0.25}, 1, (-15, 10), [-186.3, -177.0, -0.25]),
@@ -61,6 +64,9 @@ DTYPES = {"f64": (np.float64, ctypes.c_double, 53, -1022), "f32": (np.float32, c
 
 
 def c_source():
+    """One loop per function and dtype, as the kernels run them: for the
+    activations with the registry's f32_guard, the float32 loops test
+    cact_<name>_f32_fast(p0) and run the *_wide_f32 functions if false."""
     lines = ['#include "cact_family_erf.h"']
     loops = {}
     for name in sorted({c[0] for c in CASES}):
@@ -68,18 +74,19 @@ def c_source():
         args = ", p0" if npar else ""
         for t, ct in (("f64", "double"), ("f32", "float")):
             head = f"void loop_{{}}_{t}(const {ct} *restrict x, {ct} *restrict y, long n, double p0, double p1)"
-            for kind in ("", "_derivative"):
+            guarded = t == "f32" and REGISTRY[name].f32_guard
+            for kind in ("", "_derivative", "_fwd_deriv"):
                 fn = f"{name}{kind}"
-                loops[len(lines) + 3] = f"{fn}_{t}"
+                call = (f"cact_{fn}{{}}_{t}(x[i], &d[i]{args})" if kind == "_fwd_deriv"
+                        else f"cact_{fn}{{}}_{t}(x[i]{args})")
+                guard = (f"    if (!cact_{name}_f32_fast(p0)) {{ for (long i = 0; i < n; i++) "
+                         f"y[i] = {call.format('_wide')}; return; }}")
+                loops[len(lines) + 5] = f"{fn}_{t}"
                 lines += [head.format(fn) + " {",
-                          "    (void)p0; (void)p1;",
-                          f"    for (long i = 0; i < n; i++) y[i] = cact_{fn}_{t}(x[i]{args});", "}"]
-            fn = f"{name}_fwd_deriv"
-            loops[len(lines) + 4] = f"{fn}_{t}"
-            lines += [head.format(fn) + " {",
-                      f"    {ct} *restrict d = y + n;",
-                      "    (void)p0; (void)p1;",
-                      f"    for (long i = 0; i < n; i++) y[i] = cact_{fn}_{t}(x[i], &d[i]{args});", "}"]
+                          f"    {ct} *restrict d = y + n;",
+                          "    (void)p0; (void)p1; (void)d;",
+                          guard if guarded else "",
+                          f"    for (long i = 0; i < n; i++) y[i] = {call.format('')};", "}"]
     return "\n".join(lines) + "\n", loops
 
 
