@@ -20,11 +20,11 @@
  * to the unclamped operand in vector code and select afterwards, so the
  * overflow and invalid flags can be raised by finite input; the results do
  * not change.  tools/family_check.py lists the flags.)  The float32 softplus,
- * log_sigmoid, mish and tanhshrink evaluate in double with the accuracy
+ * log_sigmoid, mish' and tanhshrink evaluate in double with the accuracy
  * float32 needs (see "float32" below) and round once; the derivative of
  * softsign evaluates the float64 formula on the exact double of the input and
- * rounds once; silu and the softsign forward value run in float arithmetic
- * (twice the SIMD lanes).  Measured within 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN
+ * rounds once; silu and the forward values of mish and softsign run in float
+ * arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN
  * out; +-inf give the limits.
  *
  * The constants below are printed by tools/gen_family_consts.py (mpmath).
@@ -718,12 +718,6 @@ CACT_INLINE double cact_mish_d32(double z, double e, double *d)
     return (z > 0.0 ? z : zc) * (n * r);
 }
 
-#define CACT_FAMILY_F32_D32_FWD(NAME, YEXP, CORE)                              \
-CACT_INLINE float cact_##NAME##_f32(float z)                                   \
-{                                                                              \
-    double d, em1, e = YEXP(-fabs((double)z), &em1);                           \
-    return (float)CORE((double)z, e, &d);                                      \
-}
 #define CACT_FAMILY_F32_D32(NAME, DEXP, CORE)                                  \
 CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
 {                                                                              \
@@ -739,7 +733,23 @@ CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
     return (float)y;                                                           \
 }
 CACT_FAMILY_F32_D32(mish, cact_exp_d32_acc, cact_mish_d32)
-CACT_FAMILY_F32_D32_FWD(mish, cact_exp_d32, cact_mish_d32)
+
+/*
+ * The mish forward value for float32 in float arithmetic (twice the lanes of
+ * the double path), e = exp(-|z|) = (1 + p) s 2^-32, z clamped at -109 (NaN
+ * stays):  z (1 + 2e)/(1 + 2e(1 + e)) for z > 0, and for z <= 0
+ * ((z e 2^32 (e + 2))/(e (e + 2) + 2)) 2^-32, so that the subnormal results
+ * of the left tail are rounded once.
+ */
+CACT_INLINE float cact_mish_f32(float z)
+{
+    float p, s, zc = z < -109.0f ? -109.0f : z;
+    cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
+    float es = s + s * p, e = es * 0x1p-32f;
+    float num = zc > 0.0f ? zc * (1.0f + 2.0f * e) : zc * (es * (e + 2.0f));
+    float den = zc > 0.0f ? 1.0f + 2.0f * (e * (1.0f + e)) : e * (e + 2.0f) + 2.0f;
+    return (num / den) * (zc > 0.0f ? 1.0f : 0x1p-32f);
+}
 
 /*
  * silu for float32 in float arithmetic (twice the lanes of double), with
