@@ -171,6 +171,7 @@ ACTIVATIONS = {
             limits=((float("inf"), float("-inf")), (1.0, 0.01)),
             params=(Param("negative_slope", 0.01, "finite", doc="slope for z <= 0"),),
             backward_from="input",
+            f32_guard=True,
             kinks="leaky_relu'(0) = negative_slope",
             breakpoints=(0.0,),
             piecewise=True,

@@ -19,7 +19,7 @@
 
 #include "cact_math.h"
 
-#define CACT_PWL(T, C)                                                         \
+#define CACT_PWL(T, W, C)                                                       \
 /* relu */                                                                     \
 CACT_INLINE C cact_relu_##T(C z) { return z < (C)0 ? (C)0 : z; }               \
 CACT_INLINE C cact_relu_derivative_##T(C z)                                    \
@@ -42,13 +42,13 @@ CACT_INLINE C cact_relu6_derivative_##T(C z)                                   \
 { return cact_hardtanh_derivative_##T(z, 0.0, 6.0); }                          \
 CACT_INLINE C cact_relu6_fwd_deriv_##T(C z, C *d)                              \
 { return cact_hardtanh_fwd_deriv_##T(z, d, 0.0, 6.0); }                        \
-/* leaky_relu */                                                               \
-CACT_INLINE C cact_leaky_relu_##T(C z, double s)                               \
+/* leaky_relu: z s in double (for float32, see below) */                      \
+CACT_INLINE C cact_leaky_relu_##W(C z, double s)                               \
 { return z > (C)0 ? z : (C)((double)z * s); }                                  \
 CACT_INLINE C cact_leaky_relu_derivative_##T(C z, double s)                    \
 { return z > (C)0 ? (C)1 : (z == z ? (C)s : z); }                              \
-CACT_INLINE C cact_leaky_relu_fwd_deriv_##T(C z, C *d, double s)               \
-{ *d = cact_leaky_relu_derivative_##T(z, s); return cact_leaky_relu_##T(z, s); } \
+CACT_INLINE C cact_leaky_relu_fwd_deriv_##W(C z, C *d, double s)               \
+{ *d = cact_leaky_relu_derivative_##T(z, s); return cact_leaky_relu_##W(z, s); } \
 /* hardsigmoid = min(max(z + 3, 0), 6) / 6 */                                  \
 CACT_INLINE C cact_hardsigmoid_##T(C z)                                        \
 {                                                                              \
@@ -75,7 +75,36 @@ CACT_INLINE C cact_hardswish_derivative_##T(C z)                               \
 CACT_INLINE C cact_hardswish_fwd_deriv_##T(C z, C *d)                          \
 { *d = cact_hardswish_derivative_##T(z); return cact_hardswish_##T(z); }
 
-CACT_PWL(f64, double)
-CACT_PWL(f32, float)
+CACT_PWL(f64, f64, double)
+CACT_PWL(f32, wide_f32, float)
+
+/*
+ * leaky_relu for float32 (the registry's f32_guard): z s with s = sh + sl as
+ * two floats, sh z + sl z, in float arithmetic (twice the lanes of the double
+ * product): within 1 ulp, and the correctly rounded product for all but about
+ * 1 in 2000 inputs (float(s) z, PyTorch's, is off by 1 ulp for about 1 in 4);
+ * for 2^-60 <= |s| <= 1 or s = 0, where |sh z| <= |z| cannot overflow.  Other
+ * slopes take the double product (cact_leaky_relu_wide_f32).  z = -inf gives
+ * -inf s (sl multiplies a finite z); -0.0 gives -0.0 s.
+ */
+CACT_INLINE int cact_leaky_relu_f32_fast(double s)
+{
+    return s == 0.0 || (fabs(s) >= 0x1p-60 && fabs(s) <= 1.0);
+}
+CACT_INLINE float cact_leaky_relu_f32(float z, double s)
+{
+    float sh = (float)s, sl = (float)(s - (double)sh);
+    float zf = z > -0x1.fffffep127f ? z : -0x1.fffffep127f;      /* NaN: sh z is NaN */
+    return z > 0.0f ? z : sh * z + sl * zf;
+}
+CACT_INLINE float cact_leaky_relu_fwd_deriv_f32(float z, float *d, double s)
+{
+    *d = cact_leaky_relu_derivative_f32(z, s);
+    return cact_leaky_relu_f32(z, s);
+}
+CACT_INLINE float cact_leaky_relu_derivative_wide_f32(float z, double s)
+{
+    return cact_leaky_relu_derivative_f32(z, s);
+}
 
 #endif
