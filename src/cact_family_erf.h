@@ -623,56 +623,44 @@ CACT_FE_INLINE float cact_selu_fwd_deriv_f32(float z, float *d)
     float zf = z < 0x1.fffffep127f ? z : 0x1.fffffep127f;     /* sl inf would be -inf */
     return z > 0.0f ? sh * z + sl * zf : y;
 }
-CACT_FE_INLINE float cact_selu_f32(float z)
-{
-    float d;
-    return cact_selu_fwd_deriv_f32(z, &d);
-}
-CACT_FE_INLINE float cact_selu_derivative_f32(float z)
-{
-    float d;
-    cact_selu_fwd_deriv_f32(z, &d);
-    return d;
-}
+CACT_SPLIT_FWD_DERIV(selu, float, f32, (), ())
 
 /* ------------------------------------------------- the public functions */
-/* the parameter lists are passed in parentheses, (, double alpha) or (), and
-   unwrapped by CACT_FE_ID, so that the macros can pass them on */
-#define CACT_FE_ID(...) __VA_ARGS__
+/* the parameter lists are passed in parentheses, unwrapped by CACT_ID (cact_math.h) */
 #define CACT_FE_API_F64(NAME, CORE, PDECL, PARGS)                              \
-CACT_FE_INLINE double cact_##NAME##_f64(double z CACT_FE_ID PDECL)             \
+CACT_FE_INLINE double cact_##NAME##_f64(double z CACT_ID PDECL)             \
 {                                                                              \
     double d;                                                                  \
-    return CORE(z CACT_FE_ID PARGS, &d);                                       \
+    return CORE(z CACT_ID PARGS, &d);                                       \
 }                                                                              \
-CACT_FE_INLINE double cact_##NAME##_derivative_f64(double z CACT_FE_ID PDECL)  \
+CACT_FE_INLINE double cact_##NAME##_derivative_f64(double z CACT_ID PDECL)  \
 {                                                                              \
     double d;                                                                  \
-    CORE(z CACT_FE_ID PARGS, &d);                                              \
+    CORE(z CACT_ID PARGS, &d);                                              \
     return d;                                                                  \
 }                                                                              \
-CACT_FE_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d CACT_FE_ID PDECL) \
+CACT_FE_INLINE double cact_##NAME##_fwd_deriv_f64(double z, double *d CACT_ID PDECL) \
 {                                                                              \
-    return CORE(z CACT_FE_ID PARGS, d);                                        \
+    return CORE(z CACT_ID PARGS, d);                                        \
 }
 #define CACT_FE_API(NAME, CORE, CORE32, FWD32, PDECL, PARGS)                   \
 CACT_FE_API_F64(NAME, CORE, PDECL, PARGS)                                      \
 CACT_FE_API_F32(NAME, CORE32, FWD32, PDECL, PARGS)
 #define CACT_FE_API_F32(NAME, CORE32, FWD32, PDECL, PARGS)                     \
-CACT_FE_INLINE float cact_##NAME##_f32(float z CACT_FE_ID PDECL)               \
+CACT_FE_INLINE float cact_##NAME##_f32(float z CACT_ID PDECL)               \
 {                                                                              \
     double d;                                                                  \
-    return (float)FWD32((double)z CACT_FE_ID PARGS, &d);                       \
+    return (float)FWD32((double)z CACT_ID PARGS, &d);                       \
 }                                                                              \
-CACT_FE_INLINE float cact_##NAME##_derivative_f32(float z CACT_FE_ID PDECL)    \
+CACT_FE_INLINE float cact_##NAME##_derivative_f32(float z CACT_ID PDECL)    \
 {                                                                              \
     double d;                                                                  \
-    CORE32((double)z CACT_FE_ID PARGS, &d);                                    \
+    CORE32((double)z CACT_ID PARGS, &d);                                    \
     return (float)d;                                                           \
 }                                                                              \
-CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d CACT_FE_ID PDECL) \
+CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d CACT_ID PDECL) \
 {                                                                              \
-    double dd, y = CORE32((double)z CACT_FE_ID PARGS, &dd);                    \
+    double dd, y = CORE32((double)z CACT_ID PARGS, &dd);                    \
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
 }
@@ -694,34 +682,9 @@ CACT_FE_INLINE float cact_elu_fwd_deriv_f32(float z, float *d, double alpha)
     float ah = (float)alpha, al = (float)(alpha - (double)ah);
     return cact_fe32f_elu(z, ah, al, d);
 }
-CACT_FE_INLINE float cact_elu_f32(float z, double alpha)
-{
-    float d;
-    return cact_elu_fwd_deriv_f32(z, &d, alpha);
-}
-CACT_FE_INLINE float cact_elu_derivative_f32(float z, double alpha)
-{
-    float d;
-    cact_elu_fwd_deriv_f32(z, &d, alpha);
-    return d;
-}
-CACT_FE_INLINE float cact_elu_fwd_deriv_wide_f32(float z, float *d, double alpha)
-{
-    double dd, y = cact_fe32_elu((double)z, alpha, &dd);
-    *d = (float)dd;
-    return (float)y;
-}
-CACT_FE_INLINE float cact_elu_wide_f32(float z, double alpha)
-{
-    float d;
-    return cact_elu_fwd_deriv_wide_f32(z, &d, alpha);
-}
-CACT_FE_INLINE float cact_elu_derivative_wide_f32(float z, double alpha)
-{
-    float d;
-    cact_elu_fwd_deriv_wide_f32(z, &d, alpha);
-    return d;
-}
+CACT_SPLIT_FWD_DERIV(elu, float, f32, (, double alpha), (, alpha))
+CACT_F32_FROM_D32(cact_elu_fwd_deriv_wide_f32, cact_fe32_elu, (, double alpha), (, alpha))
+CACT_SPLIT_FWD_DERIV(elu, float, wide_f32, (, double alpha), (, alpha))
 CACT_FE_API(celu, cact_fe_celu, cact_fe32_celu, cact_fe32_celu, (, double alpha), (, alpha))
 CACT_FE_API_F64(selu, cact_fe_selu, (), ())
 CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, (), ())

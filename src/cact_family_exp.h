@@ -778,7 +778,7 @@ CACT_INLINE float cact_silu_q_f32(float d)
     p = p * d + 0x1.2c56340000000p-3f;
     return 0x1.be14100000000p-3f + (0x1.27ad300000000p-33f + p * d);
 }
-CACT_INLINE float cact_silu_core_f32(float z, float *d)
+CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
 {
     float p, s, zc = z < -109.0f ? -109.0f : (z > 109.0f ? 109.0f : z);
     cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
@@ -790,39 +790,10 @@ CACT_INLINE float cact_silu_core_f32(float z, float *d)
     *d = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc * sc;
     return ((z >= 0.0f ? z : zc * es) / o) * (z >= 0.0f ? 1.0f : 0x1p-32f);
 }
-CACT_INLINE float cact_silu_f32(float z)
-{
-    float d;
-    return cact_silu_core_f32(z, &d);
-}
-CACT_INLINE float cact_silu_derivative_f32(float z)
-{
-    float d;
-    cact_silu_core_f32(z, &d);
-    return d;
-}
-CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
-{
-    return cact_silu_core_f32(z, d);
-}
+CACT_SPLIT_FWD_DERIV(silu, float, f32, (), ())
 
-CACT_INLINE float cact_log_sigmoid_f32(float z)
-{
-    double d;
-    return (float)cact_log_sigmoid_d32((double)z, &d);
-}
-CACT_INLINE float cact_log_sigmoid_derivative_f32(float z)
-{
-    double d;
-    cact_log_sigmoid_d32((double)z, &d);
-    return (float)d;
-}
-CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
-{
-    double dd, y = cact_log_sigmoid_d32((double)z, &dd);
-    *d = (float)dd;
-    return (float)y;
-}
+CACT_F32_FROM_D32(cact_log_sigmoid_fwd_deriv_f32, cact_log_sigmoid_d32, (), ())
+CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
 
 /*
  * The derivative of softsign for float32: the float64 function on the exact
@@ -872,22 +843,7 @@ CACT_INLINE double cact_tanhshrink_d32(double z, double *d)
     *d = th * th;
     return copysign(a <= 1.0 ? r : (a - 1.0) + 2.0 * e / o, z);
 }
-CACT_INLINE float cact_tanhshrink_f32(float z)
-{
-    double d;
-    return (float)cact_tanhshrink_d32((double)z, &d);
-}
-CACT_INLINE float cact_tanhshrink_derivative_f32(float z)
-{
-    double d;
-    cact_tanhshrink_d32((double)z, &d);
-    return (float)d;
-}
-CACT_INLINE float cact_tanhshrink_fwd_deriv_f32(float z, float *d)
-{
-    double dd, y = cact_tanhshrink_d32((double)z, &dd);
-    *d = (float)dd;
-    return (float)y;
-}
+CACT_F32_FROM_D32(cact_tanhshrink_fwd_deriv_f32, cact_tanhshrink_d32, (), ())
+CACT_SPLIT_FWD_DERIV(tanhshrink, float, f32, (), ())
 
 #endif /* CACT_FAMILY_EXP_H */

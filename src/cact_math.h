@@ -173,6 +173,37 @@ CACT_INLINE double cact_exp_d32_acc(double x, double *em1)
 #undef CACT_EXP_D32_HEAD
 #undef CACT_EXP_D32_TAIL
 
+/*
+ * Wrappers shared by the headers.  Parameter lists are passed in parentheses,
+ * (, double alpha) or (), and unwrapped by CACT_ID, so that macros can pass
+ * them on.
+ *   CACT_SPLIT_FWD_DERIV(NAME, C, T, PDECL, PARGS): cact_NAME_T and
+ *     cact_NAME_derivative_T from cact_NAME_fwd_deriv_T (the compiler drops the
+ *     output not used);
+ *   CACT_F32_FROM_D32(FN, CORE, PDECL, PARGS): float FN(float z, float *d, ...)
+ *     from double CORE(double z, ..., double *d), both outputs rounded once.
+ */
+#define CACT_ID(...) __VA_ARGS__
+#define CACT_SPLIT_FWD_DERIV(NAME, C, T, PDECL, PARGS)                         \
+CACT_INLINE C cact_##NAME##_##T(C z CACT_ID PDECL)                             \
+{                                                                              \
+    C d;                                                                       \
+    return cact_##NAME##_fwd_deriv_##T(z, &d CACT_ID PARGS);                   \
+}                                                                              \
+CACT_INLINE C cact_##NAME##_derivative_##T(C z CACT_ID PDECL)                  \
+{                                                                              \
+    C d;                                                                       \
+    cact_##NAME##_fwd_deriv_##T(z, &d CACT_ID PARGS);                          \
+    return d;                                                                  \
+}
+#define CACT_F32_FROM_D32(FN, CORE, PDECL, PARGS)                              \
+CACT_INLINE float FN(float z, float *d CACT_ID PDECL)                          \
+{                                                                              \
+    double dd, y = CORE((double)z CACT_ID PARGS, &dd);                         \
+    *d = (float)dd;                                                            \
+    return (float)y;                                                           \
+}
+
 /* ------------------------------------------------------------- identity */
 CACT_INLINE double cact_identity_f64(double z) { return z; }
 CACT_INLINE float cact_identity_f32(float z) { return z; }
