@@ -18,10 +18,13 @@
  * written as ternaries, powers of 2 from bit operations, no libm call), so that
  * loops calling these functions vectorize; compile with -fno-trapping-math and
  * without -ffast-math.  Both sides of a select are evaluated, so arguments are
- * clamped where needed to keep the unused side finite.  The float32 functions
- * evaluate in double with the accuracy float32 needs (see "float32" below:
- * low-degree polynomials, no double-double arithmetic) and round once; the
- * float64 functions are independent of them.  Results are checked against
+ * clamped where needed to keep the unused side finite.  The float32 celu, gelu
+ * and gelu_tanh evaluate in double with the accuracy float32 needs (see
+ * "float32" below: low-degree polynomials, no double-double arithmetic) and
+ * round once; float32 selu, and elu for 2^-20 <= |alpha| <= 128 (the
+ * registry's f32_guard: cact_elu_f32_fast, with cact_elu_*_wide_f32 in double
+ * for other alpha), run in float arithmetic.  The float64 functions are
+ * independent of them.  Results are checked against
  * mpmath by tools/family_check_erf.py (4 ULP bound), including the tails down
  * to the subnormals and the neighbourhoods of the roots of gelu' and
  * gelu_tanh'.  NaN in gives NaN out, +-inf give the limits.

@@ -4,7 +4,8 @@
  * cact_math.h: cact_NAME_T(z, params...), cact_NAME_derivative_T(z, params...),
  * cact_NAME_fwd_deriv_T(z, &d, params...), and for relu (whose backward works
  * from the saved output) cact_relu_backward_T(g, y).  The parameters are
- * doubles, rounded to the dtype once.
+ * doubles, rounded to the dtype once, except the slope of float32 leaky_relu
+ * (two floats, or the double product: see below).
  *
  * Values at the kinks follow PyTorch's backward functions: relu'(0) = 0,
  * relu6'(0) = relu6'(6) = 0, leaky_relu'(0) = slope, hardsigmoid'(+-3) = 0,
