@@ -24,8 +24,8 @@
  * float32 needs (see "float32" below) and round once; the derivative of
  * softsign evaluates the float64 formula on the exact double of the input and
  * rounds once; silu and the forward values of mish and softsign run in float
- * arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath by tools/family_check.py.  NaN in gives NaN
- * out; +-inf give the limits.
+ * arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath by
+ * tools/family_check.py.  NaN in gives NaN out; +-inf give the limits.
  *
  * The constants below are printed by tools/gen_family_consts.py (mpmath).
  */
@@ -788,7 +788,7 @@ CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
     float dh = zc - CACT_SILU_ROOT_HI_F32;
     float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
     *d = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc * sc;
-    return ((z >= 0.0f ? z : zc * es) / o) * (z >= 0.0f ? 1.0f : 0x1p-32f);
+    return ((z >= 0.0f ? z : zc * es) / o) * sc;        /* zc >= 0 exactly where z >= 0 */
 }
 CACT_SPLIT_FWD_DERIV(silu, float, f32, (), ())
 
