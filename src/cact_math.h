@@ -363,6 +363,46 @@ CACT_INLINE double cact_exp_diff(double a, double b)
     return e + e * r;
 }
 
+CACT_INLINE double cact_exp_diff_f64(double a, double b) { return cact_exp_diff(a, b); }
+
+/*
+ * exp(a - b) for rows of float32 (a <= b, the doubles of two floats): the double
+ * difference is within 2^-46 of the exact one wherever a - b > -128 (below,
+ * exp underflows in float32), so no rounding error needs carrying, and the
+ * exponential of cact_exp_d32 (2.0e-10 relative) is far within float32's needs.
+ */
+CACT_INLINE double cact_exp_diff_f32(double a, double b)
+{
+    double em1;
+    return cact_exp_d32(a - b, &em1);
+}
+
+/*
+ * a / b, given inv = 1 / b, for 0 <= a <= b (the scaling of a softmax row).
+ * float64 with FMA: q = a inv and one correction by the exact remainder
+ * a - q b, which gives a / b correctly rounded (as the division, checked on
+ * 2e8 random pairs) except for quotients below about 2^-1019, within one ulp
+ * there; a vector multiply-add costs less than a vector division.  Without FMA,
+ * the division.  float32: the double product a inv, rounded once to float by
+ * the caller (within 2^-52 of a / b: the float is the correctly rounded one
+ * except where a / b lies within 2^-52 relative of a midpoint).
+ */
+CACT_INLINE double cact_quot_f64(double a, double b, double inv)
+{
+#ifdef __FMA__
+    double q = a * inv;
+    return fma(fma(-q, b, a), inv, q);
+#else
+    (void)inv;
+    return a / b;
+#endif
+}
+CACT_INLINE double cact_quot_f32(double a, double b, double inv)
+{
+    (void)b;
+    return a * inv;
+}
+
 /*
  * One step of compensated summation: *s += x, with the exact rounding error of
  * that addition (Knuth's TwoSum, whatever the order of magnitudes) added to *c,
@@ -417,30 +457,40 @@ CACT_INLINE double cact_sum2_short(const double *x, ptrdiff_t n, double *lo)
  * goes through the same code (a last group of fewer than four rows repeats the
  * last row in the unused slots), so a row's result does not depend on where a
  * range of rows starts or ends (threads), whatever the compiler contracts.
- *   cact_rows_sum2(x, R, K, hi, lo): compensated row sums hi[r] + lo[r];
  *   cact_rows_dot_T(a, b, R, K, out): row dot products, in double;
  *   cact_rows_sum_T(a, R, K, out):    row sums, in double.
  */
 #define CACT_ROW4(r, j, R) ((r) + (j) < (R) ? (r) + (j) : (R) - 1)
 
-CACT_INLINE void cact_rows_sum2(const double *x, ptrdiff_t R, ptrdiff_t K, double *hi, double *lo)
+/*
+ * The reductions of the softmax blocks run over the rows side by side (k
+ * outer, r inner): each row is still summed in the order of k, but the
+ * inner loop has no dependency chain and vectorizes across rows (strided
+ * loads).  A row's result is then one operation sequence whatever its
+ * position: the functions below have no product that could be contracted
+ * differently in the vector body and the scalar remainder.
+ *   cact_rows_sum2_1(x, R, K, hi, lo): hi[r] + lo[r] = 1 + (sum of row r) for
+ *     terms 0 <= x <= 1 (the exponentials of a softmax row): the running sum
+ *     starts at 1 and never falls below a term, so Fast2Sum (3 operations)
+ *     gives each addition's exact rounding error.  The caller subtracts 1 (or
+ *     2) from hi, which is exact.  Rows holding NaN give NaN.
+ *   cact_rows_max_T(a, R, K, out): row maxima (as doubles); returns whether a
+ *     row holds NaN (its max is then not meaningful).
+ */
+CACT_INLINE void cact_rows_sum2_1(const double *x, ptrdiff_t R, ptrdiff_t K, double *hi, double *lo)
 {
-    ptrdiff_t r, k, j;
-    for (r = 0; r < R; r += 4) {
-        const double *x0 = x + CACT_ROW4(r, 0, R) * K, *x1 = x + CACT_ROW4(r, 1, R) * K;
-        const double *x2 = x + CACT_ROW4(r, 2, R) * K, *x3 = x + CACT_ROW4(r, 3, R) * K;
-        double s[4] = {0.0, 0.0, 0.0, 0.0}, c[4] = {0.0, 0.0, 0.0, 0.0};
-        for (k = 0; k < K; k++) {
-            cact_sum_add(&s[0], &c[0], x0[k]);
-            cact_sum_add(&s[1], &c[1], x1[k]);
-            cact_sum_add(&s[2], &c[2], x2[k]);
-            cact_sum_add(&s[3], &c[3], x3[k]);
-        }
-        for (j = 0; j < 4 && r + j < R; j++) {
-            hi[r + j] = s[j];
-            lo[r + j] = c[j];
-        }
+    ptrdiff_t r, k;
+    double t;
+    for (r = 0; r < R; r++) {
+        hi[r] = 1.0;
+        lo[r] = 0.0;
     }
+    for (k = 0; k < K; k++)
+        for (r = 0; r < R; r++) {
+            t = hi[r] + x[r * K + k];
+            lo[r] += x[r * K + k] - (t - hi[r]);
+            hi[r] = t;
+        }
 }
 
 #define CACT_ROWS_REDUCTIONS(T, C)                                             \
@@ -479,6 +529,43 @@ CACT_INLINE void cact_rows_sum_##T(const C *a, ptrdiff_t R, ptrdiff_t K,       \
         for (j = 0; j < 4 && r + j < R; j++)                                   \
             out[r + j] = s[j];                                                 \
     }                                                                          \
+}                                                                              \
+CACT_INLINE int cact_rows_max_##T(const C *a, ptrdiff_t R, ptrdiff_t K,        \
+                                  double *out)                                 \
+{                                                                              \
+    ptrdiff_t r, k;                                                            \
+    int nan = 0;                                                               \
+    double v;                                                                  \
+    for (r = 0; r < R * K; r++)                                                \
+        nan |= a[r] != a[r];                                                   \
+    for (r = 0; r < R; r++)                                                    \
+        out[r] = -INFINITY;                                                    \
+    for (k = 0; k < K; k++)                                                    \
+        for (r = 0; r < R; r++) {                                              \
+            v = (double)a[r * K + k];                                          \
+            out[r] = v > out[r] ? v : out[r];                                  \
+        }                                                                      \
+    return nan;                                                                \
+}                                                                              \
+/* per row, with r = y - t: dot[r] = sum r y and sq[r] = sum r^2, in double,   \
+   rows side by side as cact_rows_sum2_1 (GCC contracts the products of the    \
+   vector body and of the scalar remainder alike: the FMA pass runs after the  \
+   vectorizer, on both) */                                                     \
+CACT_INLINE void cact_rows_sqerr_dot_##T(const C *y, const C *t, ptrdiff_t R,  \
+                                         ptrdiff_t K, double *dot, double *sq) \
+{                                                                              \
+    ptrdiff_t r, k;                                                            \
+    double e;                                                                  \
+    for (r = 0; r < R; r++) {                                                  \
+        dot[r] = 0.0;                                                          \
+        sq[r] = 0.0;                                                           \
+    }                                                                          \
+    for (k = 0; k < K; k++)                                                    \
+        for (r = 0; r < R; r++) {                                              \
+            e = (double)y[r * K + k] - (double)t[r * K + k];                   \
+            dot[r] += e * (double)y[r * K + k];                                \
+            sq[r] += e * e;                                                    \
+        }                                                                      \
 }
 CACT_ROWS_REDUCTIONS(f32, float)
 CACT_ROWS_REDUCTIONS(f64, double)
