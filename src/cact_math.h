@@ -590,6 +590,11 @@ typedef float cact_v4f __attribute__((vector_size(16)));
 #define CACT_VSUM_ADD(s, c, x)                                                 \
     do { cact_v4d t_ = (s) + (x), b_ = t_ - (s);                               \
          (c) += ((s) - (t_ - b_)) + ((x) - b_); (s) = t_; } while (0)
+typedef int64_t cact_v4i __attribute__((vector_size(32)));
+/* m = v > m ? v : m, lane by lane (a compare and a bitwise select) */
+#define CACT_VMAX(m, v)                                                        \
+    do { cact_v4i k_ = (v) > (m);                                              \
+         (m) = (cact_v4d)(((cact_v4i)(v) & k_) | ((cact_v4i)(m) & ~k_)); } while (0)
 #define CACT_VOUT(a, v0, v1)                                                   \
     do { memcpy((a), &(v0), sizeof(cact_v4d));                                \
          memcpy((a) + 4, &(v1), sizeof(cact_v4d)); } while (0)
@@ -644,6 +649,33 @@ CACT_INLINE double cact_dot_##T(const C *a, const C *b, ptrdiff_t n)           \
         t += s[j];                                                             \
     return t;                                                                  \
 }                                                                              \
+/* maximum of x (as a double) in CACT_LANES lanes (an elementwise select per   \
+   lane, which vectorizes where a max reduction would not without fast-math);  \
+   returns whether x holds NaN (the maximum is then not meaningful) */         \
+CACT_INLINE int cact_max_##T(const C *x, ptrdiff_t n, double *m_out)          \
+{                                                                              \
+    double m[CACT_LANES], t = -INFINITY;                                       \
+    ptrdiff_t i = 0;                                                           \
+    int j, nan = 0;                                                            \
+    for (i = 0; i < n; i++)                                                    \
+        nan |= x[i] != x[i];                                                   \
+    for (j = 0; j < CACT_LANES; j++)                                           \
+        m[j] = -INFINITY;                                                      \
+    i = 0;                                                                     \
+    if (CACT_VLANES) {                                                         \
+        CACT_LANES_MAX_V(T)                                                    \
+    } else {                                                                   \
+        for (; i + CACT_LANES <= n; i += CACT_LANES)                           \
+            for (j = 0; j < CACT_LANES; j++)                                   \
+                m[j] = (double)x[i + j] > m[j] ? (double)x[i + j] : m[j];      \
+    }                                                                          \
+    for (; i < n; i++)                                                         \
+        t = (double)x[i] > t ? (double)x[i] : t;                               \
+    for (j = 0; j < CACT_LANES; j++)                                           \
+        t = m[j] > t ? m[j] : t;                                               \
+    *m_out = t;                                                                \
+    return nan;                                                                \
+}                                                                              \
 CACT_INLINE double cact_sum_##T(const C *x, ptrdiff_t n)                       \
 {                                                                              \
     double s[CACT_LANES] = {0}, t = 0.0;                                       \
@@ -694,8 +726,18 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
         }                                                                      \
         CACT_VOUT(s, s0, s1);                                                  \
         CACT_VOUT(c, c0, c1);
+#define CACT_LANES_MAX_V(T)                                                    \
+        cact_v4d m0 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}, m1 = m0, a0, a1; \
+        for (; i + CACT_LANES <= n; i += CACT_LANES) {                         \
+            CACT_LANE_LOAD_##T(a0, x + i);                                     \
+            CACT_LANE_LOAD_##T(a1, x + i + 4);                                 \
+            CACT_VMAX(m0, a0);                                                 \
+            CACT_VMAX(m1, a1);                                                 \
+        }                                                                      \
+        CACT_VOUT(m, m0, m1);
 #else
 #define CACT_LANES_SUM2_V(T)
+#define CACT_LANES_MAX_V(T)
 #endif
 CACT_ROW_REDUCTIONS(f32, float)
 CACT_ROW_REDUCTIONS(f64, double)
