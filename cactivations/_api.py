@@ -13,7 +13,7 @@ import numpy as np
 
 from ._cpu import kernels as _kernels
 from ._dispatch import (
-    activation_entry, activation_params, as_array, axis_arg, cast_result, coerce, lazy,
+    F32, activation_entry, activation_params, as_array, axis_arg, cast_result, coerce, lazy,
     normalize_axis, run,
 )
 from ._examples import EXAMPLES as _GENERATED_EXAMPLES
@@ -312,7 +312,9 @@ def softmax(z, /, *, axis=-1, out=None):
     Softmax along ``axis``: ``y_k = exp(z_k) / sum_j exp(z_j)``.
 
     The row maximum is subtracted first and the rounding error of each
-    ``z_k - max`` is carried into the exponential; the sum is compensated, so
+    ``z_k - max`` is carried into the exponential (float32 rows of up to 64
+    take the difference in float64, where that error is below float32's
+    needs); the sum is compensated, so
     the result is accurate to a few ULP even for rows of thousands of logits
     spread over hundreds of units. As ``scipy.special.softmax``: a row holding
     NaN or +inf, or made only of -inf, gives NaN. ``softmax([0, z])[1]`` is
@@ -510,6 +512,10 @@ class OutputLayerGrad(NamedTuple):
     output: np.ndarray
 
 
+# the results are built as namedtuple's own __new__ builds them, without its
+# Python-level argument handling
+_tuple_new = tuple.__new__
+
 #: the activations ``activation=`` accepts
 _LOSS_TABLE = {name: ACTIVATIONS[name] for name in LOSS_ACTIVATIONS}
 
@@ -521,10 +527,15 @@ def _loss_kernel(name):
         return getattr(_kernels, "sqerr_delta_" + name)
     kname, p0, p1 = activation_params("squared_error_delta", a, {})
     k = getattr(_kernels, "sqerr_delta_" + kname)
+    if not a.params:  # the kernel's own defaults
+        return k
     return lambda z, t, y, d: k(z, t, y, d, p0, p1)
 
 
 _LOSS_KERNELS = {name: _loss_kernel(name) for name in LOSS_ACTIVATIONS}
+#: activation -> (kernel, whether it is row-wise), for the common call
+_LOSS_FAST = {name: (_LOSS_KERNELS[name], ACTIVATIONS[name].kind != "elementwise")
+              for name in LOSS_ACTIVATIONS}
 
 
 def squared_error(output, target, /):
@@ -597,6 +608,14 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     >>> round(float(loss), 6)
     0.512902
     """
+    fast = _LOSS_FAST.get(activation) if type(activation) is str and type(axis) is int else None
+    if fast is not None:  # plain arrays: checked and run in C (see _dispatch.run)
+        kernel, rowwise = fast
+        fast = _kernels.plain_call(kernel, (z, target), 2, out, axis if rowwise else None,
+                                   None if rowwise else axis)
+        if fast is not None:
+            (y, delta), loss, result = fast
+            return _tuple_new(SquaredErrorDelta, (_kernels.loss0(loss, result is F32), delta, y))
     fname = "squared_error_delta"
     act = activation_entry(fname, activation, _LOSS_TABLE)
     kernel = _LOSS_KERNELS[act.name]
@@ -606,7 +625,7 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
         check_axis, axis = axis, None
     (y, delta), loss, result = run(fname, kernel, (z, target), nout=2, out=out, axis=axis,
                                    shape_of_first=True, check_axis=check_axis)
-    return SquaredErrorDelta(cast_result(loss, result), delta, y)
+    return _tuple_new(SquaredErrorDelta, (cast_result(loss, result), delta, y))
 
 
 def _class_indices(fname, target, zshape, ax):
@@ -703,7 +722,7 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
             return _kernels.softmax_ce_delta(zz, idx, y, d, K)
 
         (y, delta), loss, result = run(fname, kernel, (z,), nout=2, out=out, axis=axis)
-    return CrossEntropyDelta(cast_result(loss, result), delta, y)
+    return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
 
 
 def sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None):
@@ -743,7 +762,7 @@ def sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None):
     fname = "sigmoid_binary_cross_entropy_delta"
     (y, delta), loss, result = run(fname, _kernels.sigmoid_bce_delta, (z, target), nout=2,
                                    out=out, shape_of_first=True)
-    return CrossEntropyDelta(cast_result(loss, result), delta, y)
+    return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
 
 
 _OLG_LOSSES = ("squared_error", "cross_entropy")
@@ -838,7 +857,7 @@ def output_layer_grad(x, w, target, /, *, activation="sigmoid", loss="squared_er
         grad_w = np.outer(xa, delta) if xa.ndim == 1 else xa.T @ delta
     if compute != result:
         y, delta, grad_w = (cast_result(a, result) for a in (y, delta, grad_w))
-    return OutputLayerGrad(cast_result(e, result), grad_w, delta, y)
+    return _tuple_new(OutputLayerGrad, (cast_result(e, result), grad_w, delta, y))
 
 
 __all__ = [

@@ -65,8 +65,11 @@ def cast_result(a, result):
     """``a`` (an array or a Python float from a kernel) as an array of the result
     dtype.  A value beyond the range of float16/float32 becomes inf, as the
     exact result rounded to that dtype would, without an overflow warning."""
-    if type(a) is float and not abs(a) > _MAX[result]:  # in range (or NaN)
-        return np.asarray(a, dtype=result)
+    if type(a) is float:
+        if result is F64 or result is F32:
+            return _k.loss0(a, result is F32)
+        if not abs(a) > _MAX[result]:  # in range (or NaN)
+            return np.asarray(a, dtype=result)
     if type(a) is not np.ndarray and type(a) is not float and lazy((a,)):
         return a.astype(result)  # a loss of Dask input: stays lazy
     with np.errstate(over="ignore"):  # about 2 us: only where it can matter
@@ -203,29 +206,6 @@ def _writes_directly(out, compute, order, inputs):
     return _k.overlap(out, tuple(inputs)) != 2
 
 
-def _fast(args, axis):
-    """(shape, dtype) when every argument is an ndarray of one native float32 or
-    float64 dtype and one shape, C-contiguous and aligned, and ``axis`` (if any)
-    is the last one: the arguments go to the kernel as they are.  Else None."""
-    a = args[0]
-    if type(a) is not np.ndarray:
-        return None
-    dt = a.dtype
-    if dt is not F64 and dt is not F32:
-        return None
-    shape = a.shape
-    for a in args:
-        if type(a) is not np.ndarray or a.dtype is not dt or a.shape != shape:
-            return None
-        f = a.flags
-        if not (f.c_contiguous and f.aligned):
-            return None
-    if axis is not None and (not shape or type(axis) is not int
-                             or (axis != -1 and axis != len(shape) - 1)):
-        return None
-    return shape, dt
-
-
 def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=False,
         check_axis=None):
     """Call ``kernel(*inputs, *outputs[, K])`` on the prepared arguments.
@@ -240,17 +220,12 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
     that accept an axis for the softmax case).
     Returns (outputs in the result dtype, the kernel's return value, result dtype).
     """
-    fast = _fast(args, axis)
-    if fast is not None and (out is None or _k.out_ok(out, args[0], args)):
-        # plain arrays (and a plain, writeable, non-overlapping out): no copies
-        shape, dt = fast
-        if check_axis is not None:
-            normalize_axis(fname, check_axis, len(shape))
-        outs = [_k.empty(args[0]) for _ in range(nout if out is None else nout - 1)]
-        if out is not None:
-            outs.append(out)
-        extra = (shape[-1],) if axis is not None else ()
-        return outs, kernel(*args, *outs, *extra), dt
+    # plain arrays of one shape (and a plain, writeable, non-overlapping out): no
+    # copies, and the checks in C (a check_axis other than a valid int takes the
+    # general path, which reports it)
+    fast = _k.plain_call(kernel, args, nout, out, axis, check_axis)
+    if fast is not None:
+        return fast
     if lazy(args):  # Dask input: the same kernel, block by block, lazily
         from . import _dask
 
