@@ -312,6 +312,7 @@ ACTIVATIONS = {
                     Param("threshold", 20.0, "real",
                           doc="PyTorch's cut to z; accepted, and the result stays exact")),
             backward_from="input",
+            f32_guard=True,
         ),
         Activation(
             name="log_sigmoid",

@@ -668,26 +668,41 @@ CACT_INLINE double cact_softplus_core_d32(double z, double beta, double *sig)
     *sig = (h >= 0.0 ? 1.0 : e) / (1.0 + e);
     return t > 36.0 ? z : ((h > 0.0 ? h : 0.0) + cact_log1p_01_d32(e)) * (1.0 / beta);
 }
-CACT_INLINE float cact_softplus_f32(float z, double beta, double threshold)
-{
-    double s;
-    (void)threshold;
-    return (float)cact_softplus_core_d32((double)z, beta, &s);
-}
-CACT_INLINE float cact_softplus_derivative_f32(float z, double beta, double threshold)
-{
-    double s;
-    (void)threshold;
-    cact_softplus_core_d32((double)z, beta, &s);
-    return (float)s;
-}
-CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, double threshold)
+CACT_INLINE float cact_softplus_fwd_deriv_wide_f32(float z, float *d, double beta,
+                                                   double threshold)
 {
     double s, y;
     (void)threshold;
     y = cact_softplus_core_d32((double)z, beta, &s);
     *d = (float)s;
     return (float)y;
+}
+CACT_SPLIT_FWD_DERIV(softplus, float, wide_f32, (, double beta, double threshold),
+                     (, beta, threshold))
+/*
+ * The registry's f32_guard: for beta = 1 (cact_softplus_f32_fast) the
+ * derivative alone is sigmoid(z) of the float itself, in float arithmetic
+ * (cact_sigmoid_f32, twice the lanes); the value and the fused pair are the
+ * double formulas above for every beta.
+ */
+CACT_INLINE int cact_softplus_f32_fast(double beta, double threshold)
+{
+    (void)threshold;
+    return beta == 1.0;
+}
+CACT_INLINE float cact_softplus_f32(float z, double beta, double threshold)
+{
+    return cact_softplus_wide_f32(z, beta, threshold);
+}
+CACT_INLINE float cact_softplus_derivative_f32(float z, double beta, double threshold)
+{
+    (void)beta;
+    (void)threshold;
+    return cact_sigmoid_f32(z);
+}
+CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, double threshold)
+{
+    return cact_softplus_fwd_deriv_wide_f32(z, d, beta, threshold);
 }
 
 /* log_sigmoid = min(z, 0) - log1p(e), derivative (z >= 0 ? e : 1)/(1 + e) */

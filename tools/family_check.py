@@ -39,6 +39,7 @@ MARCHES = ["-march=x86-64", "-march=x86-64-v3"]
 TYPES = {"f64": ("double", np.float64, ctypes.c_double),
          "f32": ("float", np.float32, ctypes.c_float)}
 NAMES = list(REF)
+REGISTRY = __import__("runpy").run_path(str(ROOT / "cactivations" / "_registry.py"))["ACTIVATIONS"]
 # softplus (beta, threshold) pairs swept per dtype; the others take no parameter
 SOFTPLUS_PARAMS = {"f64": [(1.0, 20.0), (2.0, 20.0), (0.5, 20.0), (1.7, 5.0)],
                    "f32": [(1.0, 20.0), (1.7, 5.0)]}
@@ -47,6 +48,9 @@ MISH_Z1 = -1.1924312145154952
 
 
 def c_source():
+    """One loop per function and dtype, as the kernels run them: for the
+    activations with the registry's f32_guard, the float32 loops test
+    cact_<name>_f32_fast(p0, p1) and run the *_wide_f32 functions if false."""
     lines = ['#include "cact_family_exp.h"']
     where = {}
 
@@ -59,15 +63,24 @@ def c_source():
             args = ", p0, p1" if name == "softplus" else ""
             head = f"(const {c} *__restrict x, {c} *__restrict y, long n, double p0, double p1)"
             unused = "" if args else " (void)p0; (void)p1;"
-            add(f"{name}_{t}", f"void loop_{name}_{t}{head} {{{unused} for (long i = 0; i < n; i++) "
-                f"y[i] = cact_{name}_{t}(x[i]{args}); }}")
+            guarded = t == "f32" and name in REGISTRY and REGISTRY[name].f32_guard
+
+            def body(stmt):
+                loop = f"for (long i = 0; i < n; i++) {stmt}"
+                if not guarded:
+                    return loop.format("")
+                return (f"if (!cact_{name}_f32_fast(p0, p1)) {{ {loop.format('_wide')} return; }} "
+                        + loop.format(""))
+
+            add(f"{name}_{t}", f"void loop_{name}_{t}{head} {{{unused} "
+                + body(f"y[i] = cact_{name}{{0}}_{t}(x[i]{args});") + " }")
             add(f"{name}_derivative_{t}", f"void loop_{name}_derivative_{t}{head} {{{unused} "
-                f"for (long i = 0; i < n; i++) y[i] = cact_{name}_derivative_{t}(x[i]{args}); }}")
+                + body(f"y[i] = cact_{name}_derivative{{0}}_{t}(x[i]{args});") + " }")
             head2 = (f"(const {c} *__restrict x, {c} *__restrict y, {c} *__restrict d, long n, "
                      f"double p0, double p1)")
             add(f"{name}_fwd_deriv_{t}", f"void loop_{name}_fwd_deriv_{t}{head2} {{{unused} "
-                f"for (long i = 0; i < n; i++) {{ {c} t; y[i] = cact_{name}_fwd_deriv_{t}(x[i], &t{args}); "
-                f"d[i] = t; }} }}")
+                + body(f"{{{{ {c} t; y[i] = cact_{name}_fwd_deriv{{0}}_{t}(x[i], &t{args}); "
+                       f"d[i] = t; }}}}") + " }")
         add(f"log1p_01_{t}", f"void loop_log1p_01_{t}(const {c} *__restrict x, {c} *__restrict y, long n, "
             f"double p0, double p1) {{ (void)p0; (void)p1; for (long i = 0; i < n; i++) "
             f"y[i] = cact_log1p_01_{t}(x[i]); }}")
