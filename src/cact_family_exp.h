@@ -142,31 +142,15 @@
  * with hfsq = f^2/2, log1p(f) = f - (hfsq - s (hfsq + R)): the large term f is
  * exact and the rest is a small correction.  |s| <= 0.1716, s^2 <= 0.0295: the
  * Taylor series of R to x^10 (float: x^5) truncates below 2^-60 (2^-30)
- * relative.  u below 2^-53 gives f = 0 and the result c/v = u.
+ * relative.  u below 2^-53 gives f = 0 and the result c/v = u.  The steps
+ * after k and f are cact_log1p_kf (cact_math.h).
  */
 CACT_INLINE double cact_log1p_01_f64(double u)
 {
-    const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
     double v = 1.0 + u;
     double c = u - (v - 1.0);
     int big = v > 0x1.6a09e667f3bcdp0;
-    double k = big ? 1.0 : 0.0;
-    double f = (big ? 0.5 * v : v) - 1.0;
-    double s = f / (2.0 + f);
-    double x = s * s;
-    double hfsq = 0.5 * f * f;
-    double r = 2.0 / 21.0;
-    r = r * x + 2.0 / 19.0;
-    r = r * x + 2.0 / 17.0;
-    r = r * x + 2.0 / 15.0;
-    r = r * x + 2.0 / 13.0;
-    r = r * x + 2.0 / 11.0;
-    r = r * x + 2.0 / 9.0;
-    r = r * x + 2.0 / 7.0;
-    r = r * x + 2.0 / 5.0;
-    r = r * x + 2.0 / 3.0;
-    r *= x;
-    return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
+    return cact_log1p_kf(big ? 1.0 : 0.0, (big ? 0.5 * v : v) - 1.0, c, v);
 }
 
 CACT_INLINE float cact_log1p_01_f32(float u)

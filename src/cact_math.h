@@ -395,6 +395,48 @@ CACT_INLINE float cact_exp_diff_ff(float a, float b)
 }
 
 /*
+ * log1p(u) for u >= 0, fdlibm's scheme: v = 1 + u with its exact rounding
+ * error c, v = 2^k m with m in [sqrt(2)/2, sqrt(2)), f = m - 1 exact, and
+ * log1p(u) = k ln2 + log1p(f) + c/v, with log1p(f) = 2 atanh(s), s = f/(2+f),
+ * taken as f - (hfsq - s (hfsq + R(s^2))), hfsq = f^2/2, R the series of atanh
+ * to x^10 (truncation below 2^-60 for |s| <= 0.1716).
+ * cact_log1p_kf(k, f, c, v): the last step, shared by cact_log1p_01_f64
+ * (cact_family_exp.h, u in [0, 1], k from one compare) and cact_log1p_pos
+ * (any u >= 0, the log of a softmax row's sum: k and m from the bits, and no
+ * libm call, so that a loop of it vectorizes).  Within 1 ulp; NaN propagates,
+ * +inf gives +inf.
+ */
+CACT_INLINE double cact_log1p_kf(double k, double f, double c, double v)
+{
+    const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+    double s = f / (2.0 + f);
+    double x = s * s;
+    double hfsq = 0.5 * f * f;
+    double r = 2.0 / 21.0;
+    r = r * x + 2.0 / 19.0;
+    r = r * x + 2.0 / 17.0;
+    r = r * x + 2.0 / 15.0;
+    r = r * x + 2.0 / 13.0;
+    r = r * x + 2.0 / 11.0;
+    r = r * x + 2.0 / 9.0;
+    r = r * x + 2.0 / 7.0;
+    r = r * x + 2.0 / 5.0;
+    r = r * x + 2.0 / 3.0;
+    r *= x;
+    return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
+}
+CACT_INLINE double cact_log1p_pos(double u)
+{
+    double v = 1.0 + u, c = u - (v - 1.0), m, r;
+    uint64_t b = (uint64_t)cact_to_bits(v);
+    uint32_t hx = (uint32_t)(b >> 32) + (0x3ff00000u - 0x3fe6a09eu);
+    m = cact_from_bits((int64_t)(((uint64_t)((hx & 0x000fffffu) + 0x3fe6a09eu) << 32)
+                                 | (b & 0xffffffffu)));
+    r = cact_log1p_kf((double)((int32_t)(hx >> 20) - 0x3ff), m - 1.0, c, v);
+    return u <= DBL_MAX ? r : u;   /* +inf, and NaN */
+}
+
+/*
  * a / b, given inv = 1 / b, for 0 <= a <= b (the scaling of a softmax row).
  * float64 with FMA: q = a inv and one correction by the exact remainder
  * a - q b, which gives a / b correctly rounded (as the division, checked on
@@ -457,35 +499,16 @@ CACT_INLINE void cact_sum_add_lane(double *s, double *c, double x)
  *   cact_sum_T(x, n):       sum of x, accumulated in double;
  *   cact_sqdiff_sum2_T(y, t, n, &lo): sum of (y - t)^2 as hi + lo, compensated.
  */
-CACT_INLINE double cact_sum2_short(const double *x, ptrdiff_t n, double *lo)
-{
-    /* compensated sum of a short row, in one chain: hi + lo */
-    double s = 0.0, c = 0.0;
-    ptrdiff_t i;
-    for (i = 0; i < n; i++)
-        cact_sum_add(&s, &c, x[i]);
-    *lo = c;
-    return s;
-}
-
 /*
- * Reductions over R short rows of length K stored one after another, four rows
- * at a time (four independent dependency chains instead of one).  Every row
- * goes through the same code (a last group of fewer than four rows repeats the
- * last row in the unused slots), so a row's result does not depend on where a
- * range of rows starts or ends (threads), whatever the compiler contracts.
- *   cact_rows_dot_T(a, b, R, K, out): row dot products, in double;
- *   cact_rows_sum_T(a, R, K, out):    row sums, in double.
- */
-#define CACT_ROW4(r, j, R) ((r) + (j) < (R) ? (r) + (j) : (R) - 1)
-
-/*
- * The reductions of the softmax blocks run over the rows side by side (k
- * outer, r inner): each row is still summed in the order of k, but the
- * inner loop has no dependency chain and vectorizes across rows (strided
- * loads).  A row's result is then one operation sequence whatever its
- * position: the functions below have no product that could be contracted
- * differently in the vector body and the scalar remainder.
+ * Reductions over R short rows of length K stored one after another (the
+ * blocks of the softmax family).  They run over the rows side by side (k
+ * outer, r inner): each row is still reduced in the order of k, but the inner
+ * loop has no dependency chain and vectorizes across rows (strided loads).  A
+ * row's result is one operation sequence whatever its position in the block,
+ * so it does not depend on where a range of rows starts or ends (threads):
+ * where a product is accumulated, GCC contracts it alike in the vector body
+ * and in the scalar remainder (its FMA pass runs after the vectorizer, on
+ * both).
  *   cact_rows_sum2_1(x, R, K, hi, lo): hi[r] + lo[r] = 1 + (sum of row r) for
  *     terms 0 <= x <= 1 (the exponentials of a softmax row): the running sum
  *     starts at 1 and never falls below a term, so Fast2Sum (3 operations)
@@ -493,6 +516,9 @@ CACT_INLINE double cact_sum2_short(const double *x, ptrdiff_t n, double *lo)
  *     2) from hi, which is exact.  Rows holding NaN give NaN.
  *   cact_rows_max_T(a, R, K, out): row maxima (as doubles); returns whether a
  *     row holds NaN (its max is then not meaningful).
+ *   cact_rows_sum_T(a, R, K, out):    row sums, in double;
+ *   cact_rows_sqerr_dot_T(y, t, R, K, dot, sq): with r = y - t, the row sums
+ *     of r y and of r^2, in double.
  */
 CACT_INLINE void cact_rows_sum2_1(const double *x, ptrdiff_t R, ptrdiff_t K, double *hi, double *lo)
 {
@@ -510,6 +536,12 @@ CACT_INLINE void cact_rows_sum2_1(const double *x, ptrdiff_t R, ptrdiff_t K, dou
         }
 }
 
+/*
+ * cact_rows_dot_T(a, b, R, K, out): row dot products, in double, four rows at a
+ * time (four independent chains; a last group of fewer than four rows repeats
+ * the last row in the unused slots, so every row goes through the same code).
+ */
+#define CACT_ROW4(r, j, R) ((r) + (j) < (R) ? (r) + (j) : (R) - 1)
 #define CACT_ROWS_REDUCTIONS(T, C)                                             \
 CACT_INLINE void cact_rows_dot_##T(const C *a, const C *b, ptrdiff_t R,        \
                                    ptrdiff_t K, double *out)                   \
@@ -532,20 +564,12 @@ CACT_INLINE void cact_rows_dot_##T(const C *a, const C *b, ptrdiff_t R,        \
 CACT_INLINE void cact_rows_sum_##T(const C *a, ptrdiff_t R, ptrdiff_t K,       \
                                    double *out)                                \
 {                                                                              \
-    ptrdiff_t r, k, j;                                                         \
-    for (r = 0; r < R; r += 4) {                                               \
-        ptrdiff_t i0 = CACT_ROW4(r, 0, R) * K, i1 = CACT_ROW4(r, 1, R) * K;    \
-        ptrdiff_t i2 = CACT_ROW4(r, 2, R) * K, i3 = CACT_ROW4(r, 3, R) * K;    \
-        double s[4] = {0.0, 0.0, 0.0, 0.0};                                    \
-        for (k = 0; k < K; k++) {                                              \
-            s[0] += (double)a[i0 + k];                                         \
-            s[1] += (double)a[i1 + k];                                         \
-            s[2] += (double)a[i2 + k];                                         \
-            s[3] += (double)a[i3 + k];                                         \
-        }                                                                      \
-        for (j = 0; j < 4 && r + j < R; j++)                                   \
-            out[r + j] = s[j];                                                 \
-    }                                                                          \
+    ptrdiff_t r, k;                                                            \
+    for (r = 0; r < R; r++)                                                    \
+        out[r] = 0.0;                                                          \
+    for (k = 0; k < K; k++)                                                    \
+        for (r = 0; r < R; r++)                                                \
+            out[r] += (double)a[r * K + k];                                    \
 }                                                                              \
 CACT_INLINE int cact_rows_max_##T(const C *a, ptrdiff_t R, ptrdiff_t K,        \
                                   double *out)                                 \
@@ -564,10 +588,6 @@ CACT_INLINE int cact_rows_max_##T(const C *a, ptrdiff_t R, ptrdiff_t K,        \
         }                                                                      \
     return nan;                                                                \
 }                                                                              \
-/* per row, with r = y - t: dot[r] = sum r y and sq[r] = sum r^2, in double,   \
-   rows side by side as cact_rows_sum2_1 (GCC contracts the products of the    \
-   vector body and of the scalar remainder alike: the FMA pass runs after the  \
-   vectorizer, on both) */                                                     \
 CACT_INLINE void cact_rows_sqerr_dot_##T(const C *y, const C *t, ptrdiff_t R,  \
                                          ptrdiff_t K, double *dot, double *sq) \
 {                                                                              \
