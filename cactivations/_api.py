@@ -2,8 +2,10 @@
 
 The elementwise activations (forward, derivative from the input, backward from
 the saved output) are made from the rows of ``_registry.ACTIVATIONS``; the
-softmax family and the losses are written out below.  Every function goes
-through ``_dispatch.run``: one coercion, one layout, one kernel call.
+softmax family and the losses are written out below.  Every function makes
+one coercion, one layout and one kernel call: the common call of plain arrays
+goes to a kernel's ``*_fast`` entry or to ``plain_call`` (checks in C), the
+rest through ``_dispatch.run``.
 """
 
 import inspect
