@@ -15,7 +15,7 @@ import numpy as np
 
 from ._cpu import kernels as _kernels
 from ._dispatch import (
-    F32, activation_entry, activation_params, as_array, axis_arg, cast_result, coerce, lazy,
+    activation_entry, activation_params, as_array, axis_arg, cast_result, coerce, lazy,
     normalize_axis, run,
 )
 from ._examples import EXAMPLES as _GENERATED_EXAMPLES
@@ -617,7 +617,7 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
                                    None if rowwise else axis)
         if fast is not None:
             (y, delta), loss, result = fast
-            return _tuple_new(SquaredErrorDelta, (_kernels.loss0(loss, result is F32), delta, y))
+            return _tuple_new(SquaredErrorDelta, (cast_result(loss, result), delta, y))
     fname = "squared_error_delta"
     act = activation_entry(fname, activation, _LOSS_TABLE)
     kernel = _LOSS_KERNELS[act.name]
