@@ -527,7 +527,9 @@ def task_calls(task, *inputs):
     f = getattr(ca, task.function)
     options = {} if task.activation is None else {"activation": task.activation}
     out = np.empty_like(inputs[0])
+    # partial, as the scipy calls: a lambda with *inputs, **options would add
+    # the cost of building the call's argument tuple and dict to every call
     return {
-        "cactivations": lambda: f(*inputs, **options),
-        "cactivations out=": lambda: f(*inputs, out=out, **options),
+        "cactivations": functools.partial(f, *inputs, **options),
+        "cactivations out=": functools.partial(f, *inputs, out=out, **options),
     }
