@@ -224,6 +224,7 @@ ACTIVATIONS = {
             limits=((float("inf"), -1.0), (1.0, 0.0)),
             params=(Param("alpha", 1.0, "nonzero", doc="the value of -celu(-inf), not 0"),),
             backward_from="input",
+            f32_guard=True,
             kinks="celu'(0) = 1",
             breakpoints=(0.0,),
         ),

@@ -688,7 +688,52 @@ CACT_FE_INLINE float cact_elu_fwd_deriv_f32(float z, float *d, double alpha)
 CACT_SPLIT_FWD_DERIV(elu, float, f32, (, double alpha), (, alpha))
 CACT_F32_FROM_D32(cact_elu_fwd_deriv_wide_f32, cact_fe32_elu, (, double alpha), (, alpha))
 CACT_SPLIT_FWD_DERIV(elu, float, wide_f32, (, double alpha), (, alpha))
-CACT_FE_API(celu, cact_fe_celu, cact_fe32_celu, cact_fe32_celu, (, double alpha), (, alpha))
+CACT_FE_API_F64(celu, cact_fe_celu, (, double alpha), (, alpha))
+/*
+ * celu for float32 (the registry's f32_guard) in float arithmetic, for
+ * 2^-20 <= alpha <= 2^20 where the target has FMA (cact_celu_f32_fast; the
+ * double formulas of cact_fe32_celu otherwise): 1/alpha = ih + il as two floats
+ * (within 2^-48 relative), q = z/alpha = qh + ql with qh = z ih and
+ * ql = fma(z, ih, -qh) + z il (to about 2^-46 relative: exp(q) keeps float's
+ * accuracy for |q| up to the 104 where it underflows), then for z <= 0, with
+ * exp(q) = (1 + p) s 2^-32 (cact_exp_neg_parts2_f32, q clamped at -109),
+ *   celu  = ah m + al m, m = expm1(q) = 2^k p + (2^k - 1), alpha = ah + al,
+ *   celu' = ((1 + p) s) 2^-32, rounded once where subnormal;
+ * z and 1 for z > 0, and celu = z where |q| < 2^-25 (there z (1 + q/2 + ...)
+ * rounds to z, and q may have lost bits to underflow).  Measured within 2.1
+ * ULP of the float64 function on every float for alpha in {2^-20, 0.25, 0.7,
+ * 1, 3, 1e-5, 7e5, 2^20}.
+ */
+CACT_FE_INLINE int cact_celu_f32_fast(double alpha)
+{
+#ifdef __FP_FAST_FMAF
+    return alpha <= 0x1p20 && alpha >= 0x1p-20;
+#else
+    (void)alpha;
+    return 0;
+#endif
+}
+CACT_F32_FROM_D32(cact_celu_fwd_deriv_wide_f32, cact_fe32_celu, (, double alpha), (, alpha))
+CACT_FE_INLINE float cact_celu_fwd_deriv_f32(float z, float *d, double alpha)
+{
+#ifdef __FP_FAST_FMAF
+    double inv = 1.0 / alpha;
+    float ih = (float)inv, il = (float)(inv - (double)ih);
+    float ah = (float)alpha, al = (float)(alpha - (double)ah);
+    float qh = z * ih, ql = __builtin_fmaf(z, ih, -qh) + z * il;
+    float p, s, x = z > 0.0f ? 0.0f : qh;                   /* NaN stays */
+    float xl = z <= 0.0f && qh >= -109.0f ? ql : 0.0f;      /* (ql is NaN at z = -inf) */
+    cact_exp_neg_parts2_f32(x, xl, &p, &s);
+    float sk = s * 0x1p-32f, m = sk * p + (sk - 1.0f);
+    *d = z > 0.0f ? 1.0f : (s + s * p) * 0x1p-32f;
+    m = __builtin_fmaf(ah, m, al * m);
+    return z > 0.0f || fabsf(qh) < 0x1p-25f ? z : m;       /* z (1 + q/2) rounds to z */
+#else
+    return cact_celu_fwd_deriv_wide_f32(z, d, alpha);
+#endif
+}
+CACT_SPLIT_FWD_DERIV(celu, float, f32, (, double alpha), (, alpha))
+CACT_SPLIT_FWD_DERIV(celu, float, wide_f32, (, double alpha), (, alpha))
 CACT_FE_API_F64(selu, cact_fe_selu, (), ())
 CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, (), ())
 CACT_FE_API(gelu_tanh, cact_fe_gelu_tanh, cact_fe32_gelu_tanh, cact_fe32_gelu_tanh_fwd, (), ())

@@ -19,12 +19,12 @@
  * finite result.  (Under -fno-trapping-math GCC may still apply an operation
  * to the unclamped operand in vector code and select afterwards, so the
  * overflow and invalid flags can be raised by finite input; the results do
- * not change.  tools/family_check.py lists the flags.)  The float32 softplus,
- * log_sigmoid, mish' and tanhshrink evaluate in double with the accuracy
- * float32 needs (see "float32" below) and round once; the derivative of
- * softsign evaluates the float64 formula on the exact double of the input and
- * rounds once; silu and the forward values of mish and softsign run in float
- * arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath by
+ * not change.  tools/family_check.py lists the flags.)  The float32 softplus
+ * for beta other than 1, mish' and tanhshrink evaluate in double with the
+ * accuracy float32 needs (see "float32" below) and round once; the derivative
+ * of softsign evaluates the float64 formula on the exact double of the input
+ * and rounds once; silu, softplus with beta = 1, log_sigmoid and the forward
+ * values of mish and softsign run in float arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath by
  * tools/family_check.py.  NaN in gives NaN out; +-inf give the limits.
  *
  * The constants below are printed by tools/gen_family_consts.py (mpmath).
@@ -153,24 +153,35 @@ CACT_INLINE double cact_log1p_01_f64(double u)
     return cact_log1p_kf(big ? 1.0 : 0.0, (big ? 0.5 * v : v) - 1.0, c, v);
 }
 
+/*
+ * log1p(u) for float u in [0, 1], in float arithmetic without a division:
+ * u Q(s), s = 2u - 1, Q a degree-9 fit of log1p(u)/u (4.6e-9 relative) with
+ * its constant term as two floats c0h + c0l, applied as u c0h + u (c0l + s R(s))
+ * where the target has FMA (the large product is then not rounded on its own),
+ * as u (c0h + (c0l + s R(s))) otherwise.  Checked on every float in (0, 1]
+ * against the double log1p: within 1.07 ulp with FMA, 1.48 without.  For u
+ * below 2^-24 the result is u itself (log1p(u) = u (1 - u/2 + ...) rounds to
+ * u), which also keeps a subnormal u exact.  NaN propagates.
+ */
 CACT_INLINE float cact_log1p_01_f32(float u)
 {
-    const float ln2_hi = 0x1.62e3p-1f, ln2_lo = 0x1.2fefa2p-17f;
-    float v = 1.0f + u;
-    float c = u - (v - 1.0f);
-    int big = v > 0x1.6a09e6p0f;
-    float k = big ? 1.0f : 0.0f;
-    float f = (big ? 0.5f * v : v) - 1.0f;
-    float s = f / (2.0f + f);
-    float x = s * s;
-    float hfsq = 0.5f * f * f;
-    float r = 2.0f / 11.0f;
-    r = r * x + 2.0f / 9.0f;
-    r = r * x + 2.0f / 7.0f;
-    r = r * x + 2.0f / 5.0f;
-    r = r * x + 2.0f / 3.0f;
-    r *= x;
-    return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
+    const float c0h = 0x1.9f323ep-1f, c0l = 0x1.d91754p-26f;
+    float s = 2.0f * u - 1.0f, r;
+    r = -0x1.9eca02p-18f;
+    r = r * s + 0x1.58192ep-16f;
+    r = r * s + -0x1.bd47dep-15f;
+    r = r * s + 0x1.7b5f2ap-13f;
+    r = r * s + -0x1.50e336p-11f;
+    r = r * s + 0x1.2c1dbep-9f;
+    r = r * s + -0x1.15404cp-7f;
+    r = r * s + 0x1.0f9550p-5f;
+    r = r * s + -0x1.2773a6p-3f;
+#ifdef __FP_FAST_FMAF
+    r = __builtin_fmaf(u, c0h, u * __builtin_fmaf(s, r, c0l));   /* not u c0h rounded */
+#else
+    r = u * (c0h + (c0l + s * r));
+#endif
+    return u < 0x1p-24f ? u : r;
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -605,7 +616,7 @@ CACT_INLINE double cact_tanhshrink_derivative_f64(double z)
 
 /* -------------------------------------------------------------- float32 */
 /*
- * softplus, log_sigmoid and mish for float32 evaluate in double with the
+ * softplus (beta other than 1) and mish for float32 evaluate in double with the
  * accuracy float32 needs (intermediates to about 1e-9 relative): z is a
  * float, so 1 + z, 4 z and 6 + 4 z are exact in double, double's range holds
  * the float32 tails without the 2^64 scaling, and the single rounding to float
@@ -664,38 +675,41 @@ CACT_INLINE float cact_softplus_fwd_deriv_wide_f32(float z, float *d, double bet
 CACT_SPLIT_FWD_DERIV(softplus, float, wide_f32, (, double beta, double threshold),
                      (, beta, threshold))
 /*
- * The registry's f32_guard: for beta = 1 (cact_softplus_f32_fast) the
- * derivative alone is sigmoid(z) of the float itself, in float arithmetic
- * (cact_sigmoid_f32, twice the lanes); the value and the fused pair are the
- * double formulas above for every beta.
+ * softplus with beta = 1 and log_sigmoid for float32, in float arithmetic
+ * (twice the lanes of double): with e = exp(-|z|) and its sigmoid from
+ * cact_expm1_neg_f32 and cact_sigmoid_f32's formulas, l = log1p(e)
+ * (cact_log1p_01_f32, which gives e itself below 2^-24, so that a subnormal
+ * e is rounded once),
+ *   softplus(z) = max(z, 0) + l,   softplus'(z) = (z >= 0 ? 1 : e)/(1 + e),
+ *   log_sigmoid(z) = min(z, 0) - l,  log_sigmoid'(z) = (z >= 0 ? e : 1)/(1 + e);
+ * the two terms of each sum have the same sign.  Below z = -103.97 (exp(z) <
+ * 2^-150) e and softplus round to 0; +inf gives inf and 1 (log_sigmoid: -inf
+ * and 1 at -inf), NaN gives NaN.
+ */
+CACT_INLINE float cact_log1p_exp_neg_f32(float z, float *e)
+{
+    cact_expm1_neg_f32(-fabsf(z), e);
+    return cact_log1p_01_f32(*e);
+}
+/*
+ * The registry's f32_guard: the float formulas above for beta = 1
+ * (cact_softplus_f32_fast), the double ones for other beta.
  */
 CACT_INLINE int cact_softplus_f32_fast(double beta, double threshold)
 {
     (void)threshold;
     return beta == 1.0;
 }
-CACT_INLINE float cact_softplus_f32(float z, double beta, double threshold)
-{
-    return cact_softplus_wide_f32(z, beta, threshold);
-}
-CACT_INLINE float cact_softplus_derivative_f32(float z, double beta, double threshold)
-{
-    (void)beta;
-    (void)threshold;
-    return cact_sigmoid_f32(z);
-}
 CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, double threshold)
 {
-    return cact_softplus_fwd_deriv_wide_f32(z, d, beta, threshold);
+    float e, l = cact_log1p_exp_neg_f32(z, &e);
+    (void)beta;
+    (void)threshold;
+    *d = (z >= 0.0f ? 1.0f : e) / (1.0f + e);
+    return (z > 0.0f ? z : 0.0f) + l;
 }
+CACT_SPLIT_FWD_DERIV(softplus, float, f32, (, double beta, double threshold), (, beta, threshold))
 
-/* log_sigmoid = min(z, 0) - log1p(e), derivative (z >= 0 ? e : 1)/(1 + e) */
-CACT_INLINE double cact_log_sigmoid_d32(double z, double *d)
-{
-    double em1, e = cact_exp_d32(-fabs(z), &em1);
-    *d = (z >= 0.0 ? e : 1.0) / (1.0 + e);
-    return (z < 0.0 ? z : 0.0) - cact_log1p_01_d32(e);
-}
 
 /*
  * mish (e = exp(-|z|)), one division r = 1/M (z <= 0) or 1/D (z > 0):
@@ -791,13 +805,39 @@ CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
 }
 CACT_SPLIT_FWD_DERIV(silu, float, f32, (), ())
 
-CACT_F32_FROM_D32(cact_log_sigmoid_fwd_deriv_f32, cact_log_sigmoid_d32, (), ())
+CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
+{
+    float e, l = cact_log1p_exp_neg_f32(z, &e);
+    *d = (z >= 0.0f ? e : 1.0f) / (1.0f + e);
+    return (z < 0.0f ? z : 0.0f) - l;
+}
 CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
 
 /*
- * The derivative of softsign for float32: the float64 function on the exact
- * double of z, rounded once.
+ * The derivative of softsign for float32.  Where the target has FMA, in float
+ * arithmetic: a = |z| clamped at 2^100 (beyond, the result rounds to 0; NaN
+ * stays), 1 + a = u + ul exactly (Fast2Sum of max(a, 1) and min(a, 1)),
+ * r = 1/u, e = 1 - (u + ul) r (the remainder, by two FMAs: exact but for the
+ * rounding of ul r) and 1/(u + ul)^2 = r^2 (1 + 2e) to within e^2 < 2^-46,
+ * taken as r (r + 2e r): within 1.21 ULP on every float (checked against the
+ * float64 function).  Without FMA, the float64 function on the exact double
+ * of z, rounded once.
  */
+#ifdef __FP_FAST_FMAF
+CACT_INLINE float cact_softsign_derivative_f32(float z)
+{
+    float a = fabsf(z), ac = a > 0x1p100f ? 0x1p100f : a;
+    float hi = ac > 1.0f ? ac : 1.0f, lo = ac > 1.0f ? 1.0f : ac;
+    float u = hi + lo, ul = lo - (u - hi), r = 1.0f / u;
+    float e = __builtin_fmaf(-ul, r, __builtin_fmaf(-u, r, 1.0f));
+    return r * __builtin_fmaf(2.0f * e, r, r);
+}
+CACT_INLINE float cact_softsign_fwd_deriv_f32(float z, float *d)
+{
+    *d = cact_softsign_derivative_f32(z);
+    return cact_softsign_f32(z);
+}
+#else
 #define CACT_FAMILY_F32_DERIV(NAME)                                            \
 CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
 {                                                                              \
@@ -810,6 +850,7 @@ CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
     return (float)y;                                                           \
 }
 CACT_FAMILY_F32_DERIV(softsign)
+#endif
 
 /*
  * tanhshrink for float32 in double with float32's accuracy: a = |z| and a^2

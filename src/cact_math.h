@@ -100,24 +100,35 @@ CACT_INLINE int32_t cact_to_bits_f32(float f) { int32_t i; memcpy(&i, &f, sizeof
  * scales a product by 2^-32 last and rounds a subnormal result once.
  * For x <= 0; exp(x) rounds to 0 below -104.
  */
+#define CACT_EXP_NEG_PARTS_F32(XL)                                             \
+    const float shift = 0x1.8p23f;                                             \
+    float kd, k, r, q;                                                         \
+    x = x < -109.0f ? -109.0f : x;                                             \
+    x = x > 0.0f ? 0.0f : x;                                                   \
+    kd = x * 0x1.715476p0f + shift;                                            \
+    k = kd - shift;                                                            \
+    r = (x - k * 0x1.62e4p-1f) - k * 0x1.7f7d1cp-20f XL;                       \
+    q = 1.0f / 5040.0f;                                                        \
+    q = q * r + 1.0f / 720.0f;                                                 \
+    q = q * r + 1.0f / 120.0f;                                                 \
+    q = q * r + 1.0f / 24.0f;                                                  \
+    q = q * r + 1.0f / 6.0f;                                                   \
+    q = q * r + 0.5f;                                                          \
+    *p_out = r + (r * r) * q;                                                  \
+    *s_out = cact_from_bits_f32((cact_to_bits_f32(kd) - cact_to_bits_f32(shift) + 127 + 32) << 23);
 CACT_INLINE void cact_exp_neg_parts_f32(float x, float *p_out, float *s_out)
 {
-    const float shift = 0x1.8p23f;
-    float kd, k, r, q;
-    x = x < -109.0f ? -109.0f : x;
-    x = x > 0.0f ? 0.0f : x;
-    kd = x * 0x1.715476p0f + shift;
-    k = kd - shift;
-    r = (x - k * 0x1.62e4p-1f) - k * 0x1.7f7d1cp-20f;
-    q = 1.0f / 5040.0f;
-    q = q * r + 1.0f / 720.0f;
-    q = q * r + 1.0f / 120.0f;
-    q = q * r + 1.0f / 24.0f;
-    q = q * r + 1.0f / 6.0f;
-    q = q * r + 0.5f;
-    *p_out = r + (r * r) * q;
-    *s_out = cact_from_bits_f32((cact_to_bits_f32(kd) - cact_to_bits_f32(shift) + 127 + 32) << 23);
+    CACT_EXP_NEG_PARTS_F32()
 }
+/*
+ * exp(x + xl) for x <= 0 and a small correction xl (the low part of a pair),
+ * as cact_exp_neg_parts_f32: the reduced argument is r + xl.
+ */
+CACT_INLINE void cact_exp_neg_parts2_f32(float x, float xl, float *p_out, float *s_out)
+{
+    CACT_EXP_NEG_PARTS_F32(+ xl)
+}
+#undef CACT_EXP_NEG_PARTS_F32
 CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
 {
     float p, s;

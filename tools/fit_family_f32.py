@@ -25,6 +25,13 @@ Chebyshev interpolant rounded to float, q(0) as float hi + lo.
 python tools/fit_family_f32.py --tanhshrink prints cact_tanhshrink_g_d32
 (src/cact_family_exp.h): (a - tanh a) / a^3 = g(s), s = 2 a^2 - 1 for a in
 [0, 1], g a degree-9 Chebyshev interpolant.
+
+python tools/fit_family_f32.py --log1p prints the coefficients of
+cact_log1p_01_f32 (src/cact_family_exp.h), which runs in float arithmetic:
+log1p(u) = u Q(s), s = 2u - 1, u in [0, 1], Q of degree 9 fitted by least
+squares in the relative error at Chebyshev nodes, its constant term first
+split into two floats c0h + c0l and the other coefficients refitted around it
+and rounded to float.
 """
 
 import sys
@@ -159,6 +166,29 @@ def tanhshrink_g(terms=10):
     print("    return p;\n}")
 
 
+def log1p_q(terms=10, nodes=6000):
+    import numpy as np
+    from numpy.polynomial import chebyshev as C
+
+    k = np.arange(nodes)
+    s = np.cos(np.pi * (k + 0.5) / nodes)
+    u = (s + 1) / 2
+    f = np.log1p(u) / u
+    c0 = C.cheb2poly(C.chebfit(s, f, terms - 1))[0]
+    c0h = np.float32(c0)
+    c0l = np.float32(c0 - np.float64(c0h))
+    a = np.stack([s ** i for i in range(1, terms)], 1)
+    rest = np.linalg.lstsq(a / f[:, None], (f - (float(c0h) + float(c0l))) / f, rcond=None)[0]
+    rest = rest.astype(np.float32)
+    q = float(c0h) + float(c0l) + np.polynomial.polynomial.polyval(s, [0.0, *map(float, rest)])
+    print(f"/* log1p(u)/u = Q(2u - 1), degree {terms - 1}, float coefficients: "
+          f"relative error {float(np.abs(q / f - 1).max()):.1e} at the nodes */")
+    print(f"    const float c0h = {float(c0h).hex()}f, c0l = {float(c0l).hex()}f;")
+    print(f"    r = {float(rest[-1]).hex()}f;")
+    for x in rest[-2::-1]:
+        print(f"    r = r * s + {float(x).hex()}f;")
+
+
 BEGIN = "/* (float32 generated block: tools/fit_family_f32.py, do not edit by hand) */\n"
 END = "/* (end of the float32 generated block) */"
 
@@ -169,6 +199,8 @@ if __name__ == "__main__":
         silu_q()
     elif "--tanhshrink" in sys.argv:
         tanhshrink_g()
+    elif "--log1p" in sys.argv:
+        log1p_q()
     elif "--write" in sys.argv:
         import contextlib
         import io
