@@ -23,9 +23,10 @@
  * for beta other than 1, mish' and tanhshrink evaluate in double with the
  * accuracy float32 needs (see "float32" below) and round once; the derivative
  * of softsign evaluates the float64 formula on the exact double of the input
- * and rounds once; silu, softplus with beta = 1, log_sigmoid and the forward
- * values of mish and softsign run in float arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath by
- * tools/family_check.py.  NaN in gives NaN out; +-inf give the limits.
+ * and rounds once (with FMA: in float arithmetic); silu, softplus with
+ * beta = 1, log_sigmoid and the forward values of mish and softsign run in
+ * float arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath
+ * by tools/family_check.py.  NaN in gives NaN out; +-inf give the limits.
  *
  * The constants below are printed by tools/gen_family_consts.py (mpmath).
  */
@@ -710,7 +711,6 @@ CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, do
 }
 CACT_SPLIT_FWD_DERIV(softplus, float, f32, (, double beta, double threshold), (, beta, threshold))
 
-
 /*
  * mish (e = exp(-|z|)), one division r = 1/M (z <= 0) or 1/D (z > 0):
  *   z <= 0: mish = z n/M, n = e(e + 2), M = n + 2;
@@ -820,8 +820,8 @@ CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
  * r = 1/u, e = 1 - (u + ul) r (the remainder, by two FMAs: exact but for the
  * rounding of ul r) and 1/(u + ul)^2 = r^2 (1 + 2e) to within e^2 < 2^-46,
  * taken as r (r + 2e r): within 1.21 ULP on every float (checked against the
- * float64 function).  Without FMA, the float64 function on the exact double
- * of z, rounded once.
+ * float64 function); the fused pair takes its value from cact_softsign_f32.
+ * Without FMA, the float64 functions on the exact double of z, rounded once.
  */
 #ifdef __FP_FAST_FMAF
 CACT_INLINE float cact_softsign_derivative_f32(float z)
