@@ -677,12 +677,12 @@ CACT_SPLIT_FWD_DERIV(softplus, float, wide_f32, (, double beta, double threshold
                      (, beta, threshold))
 /*
  * softplus with beta = 1 and log_sigmoid for float32, in float arithmetic
- * (twice the lanes of double): with e = exp(-|z|) and its sigmoid from
- * cact_expm1_neg_f32 and cact_sigmoid_f32's formulas, l = log1p(e)
+ * (twice the lanes of double): with e = exp(-|z|) from cact_expm1_neg_f32 (as
+ * in cact_sigmoid_f32, which the compiler then shares) and l = log1p(e)
  * (cact_log1p_01_f32, which gives e itself below 2^-24, so that a subnormal
  * e is rounded once),
- *   softplus(z) = max(z, 0) + l,   softplus'(z) = (z >= 0 ? 1 : e)/(1 + e),
- *   log_sigmoid(z) = min(z, 0) - l,  log_sigmoid'(z) = (z >= 0 ? e : 1)/(1 + e);
+ *   softplus(z) = max(z, 0) + l,     softplus'(z) = sigmoid(z),
+ *   log_sigmoid(z) = min(z, 0) - l,  log_sigmoid'(z) = sigmoid(-z);
  * the two terms of each sum have the same sign.  Below z = -103.97 (exp(z) <
  * 2^-150) e and softplus round to 0; +inf gives inf and 1 (log_sigmoid: -inf
  * and 1 at -inf), NaN gives NaN.
@@ -706,7 +706,7 @@ CACT_INLINE float cact_softplus_fwd_deriv_f32(float z, float *d, double beta, do
     float e, l = cact_log1p_exp_neg_f32(z, &e);
     (void)beta;
     (void)threshold;
-    *d = (z >= 0.0f ? 1.0f : e) / (1.0f + e);
+    *d = cact_sigmoid_f32(z);
     return (z > 0.0f ? z : 0.0f) + l;
 }
 CACT_SPLIT_FWD_DERIV(softplus, float, f32, (, double beta, double threshold), (, beta, threshold))
@@ -808,7 +808,7 @@ CACT_SPLIT_FWD_DERIV(silu, float, f32, (), ())
 CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 {
     float e, l = cact_log1p_exp_neg_f32(z, &e);
-    *d = (z >= 0.0f ? e : 1.0f) / (1.0f + e);
+    *d = cact_sigmoid_f32(-z);
     return (z < 0.0f ? z : 0.0f) - l;
 }
 CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
