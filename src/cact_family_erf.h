@@ -178,78 +178,79 @@ CACT_FE_INLINE double cact_fe_div_dd(double z, double a, double *ql)
 #define CACT_GELU_Z0_LO 0x1.13e74c58cada8p-56
 #define CACT_GELU_TANH_Z0_HI -0x1.81429f9e97e4dp-1  /* root of gelu_tanh' -0.7524614220710162584879544 */
 #define CACT_GELU_TANH_Z0_LO 0x1.4f523ed77dbdcp-55
-/* degree 11 on [0.0, 0.45562500000000006]: relative error 7.3e-17, Horner ratio 1.16 */
+/* degree 11 on [0.0, 0.45562500000000006]: relative error 7.3e-17, rounding ratio 1.16 */
 CACT_FE_INLINE double cact_fe_phi_c(double t)
 {
-    double p = -0x1.ae59cdb7a1658p-43;
-    p = p * t + 0x1.6603da7567ecdp-38;
-    p = p * t + -0x1.f0f4eb599fb0cp-34;
-    p = p * t + 0x1.3878766617de8p-29;
-    p = p * t + -0x1.6222691d06bbdp-25;
-    p = p * t + 0x1.658a217416340p-21;
-    p = p * t + -0x1.3ce8fac156e2ep-17;
-    p = p * t + 0x1.e42b0d5216e9dp-14;
-    p = p * t + -0x1.37403f6ba1100p-10;
-    p = p * t + 0x1.46d04297691dap-7;
-    p = p * t + -0x1.1058377e2cee0p-4;
-    p = p * t + 0x1.9884533d43651p-2;
-    return p;
+    double e0_0 = 0x1.46d04297691dap-7 + t * -0x1.37403f6ba1100p-10;
+    double e0_1 = 0x1.e42b0d5216e9dp-14 + t * -0x1.3ce8fac156e2ep-17;
+    double e0_2 = 0x1.658a217416340p-21 + t * -0x1.6222691d06bbdp-25;
+    double e0_3 = 0x1.3878766617de8p-29 + t * -0x1.f0f4eb599fb0cp-34;
+    double e0_4 = 0x1.6603da7567ecdp-38 + t * -0x1.ae59cdb7a1658p-43;
+    double t2 = t * t;
+    double e1_0 = e0_0 + t2 * e0_1;
+    double e1_1 = e0_2 + t2 * e0_3;
+    double t4 = t2 * t2;
+    double e2_0 = e1_0 + t4 * e1_1;
+    double t8 = t4 * t4;
+    double e3_0 = e2_0 + t8 * e0_4;
+    return 0x1.9884533d43651p-2 + t * (-0x1.1058377e2cee0p-4 + t * e3_0);
 }
-/* degree 27 on [0.0, 5.0] mid 2.5 half 2.5: relative error 7.0e-17, Horner ratio 4.29 */
+/* degree 27 on [0.0, 5.0] mid 2.5 half 2.5: relative error 7.0e-17, rounding ratio 4.29 */
 CACT_FE_INLINE double cact_fe_mills_v(double t)
 {
-    double p = 0x1.f8ac1c39233ccp-33;
-    p = p * t + 0x1.47010d0b1ac70p-30;
-    p = p * t + -0x1.d488554987b7ap-28;
-    p = p * t + 0x1.4e591f4bdadbap-28;
-    p = p * t + 0x1.3135d55a684d0p-26;
-    p = p * t + -0x1.5af371245c1e7p-25;
-    p = p * t + 0x1.dcfe116ed7845p-25;
-    p = p * t + -0x1.ab505811ce4c1p-24;
-    p = p * t + 0x1.fec163017d1a9p-24;
-    p = p * t + 0x1.e9977fd5725c1p-24;
-    p = p * t + -0x1.f6f1fa7e4a3fdp-21;
-    p = p * t + 0x1.6f895a6aa76b5p-19;
-    p = p * t + -0x1.763afd56ef189p-18;
-    p = p * t + 0x1.03fad6104ff2ap-17;
-    p = p * t + -0x1.7d63d7912408fp-19;
-    p = p * t + -0x1.99884876586edp-16;
-    p = p * t + 0x1.a47f742aa3354p-14;
-    p = p * t + -0x1.0735fb967fa73p-12;
-    p = p * t + 0x1.db5db3a63e50ep-12;
-    p = p * t + -0x1.055c588f2f427p-11;
-    p = p * t + -0x1.34989c50f711bp-12;
-    p = p * t + 0x1.d388763230c62p-9;
-    p = p * t + -0x1.9bc99509a3210p-7;
-    p = p * t + 0x1.0b7877dd426fdp-5;
-    p = p * t + -0x1.22911bd07acc8p-4;
-    p = p * t + 0x1.126c595e08263p-3;
-    p = p * t + -0x1.c78bbdb216fc0p-3;
-    p = p * t + 0x1.4a7d9cbbaeb6bp-2;
-    return p;
+    double e0_0 = 0x1.126c595e08263p-3 + t * -0x1.22911bd07acc8p-4;
+    double e0_1 = 0x1.0b7877dd426fdp-5 + t * -0x1.9bc99509a3210p-7;
+    double e0_2 = 0x1.d388763230c62p-9 + t * -0x1.34989c50f711bp-12;
+    double e0_3 = -0x1.055c588f2f427p-11 + t * 0x1.db5db3a63e50ep-12;
+    double e0_4 = -0x1.0735fb967fa73p-12 + t * 0x1.a47f742aa3354p-14;
+    double e0_5 = -0x1.99884876586edp-16 + t * -0x1.7d63d7912408fp-19;
+    double e0_6 = 0x1.03fad6104ff2ap-17 + t * -0x1.763afd56ef189p-18;
+    double e0_7 = 0x1.6f895a6aa76b5p-19 + t * -0x1.f6f1fa7e4a3fdp-21;
+    double e0_8 = 0x1.e9977fd5725c1p-24 + t * 0x1.fec163017d1a9p-24;
+    double e0_9 = -0x1.ab505811ce4c1p-24 + t * 0x1.dcfe116ed7845p-25;
+    double e0_10 = -0x1.5af371245c1e7p-25 + t * 0x1.3135d55a684d0p-26;
+    double e0_11 = 0x1.4e591f4bdadbap-28 + t * -0x1.d488554987b7ap-28;
+    double e0_12 = 0x1.47010d0b1ac70p-30 + t * 0x1.f8ac1c39233ccp-33;
+    double t2 = t * t;
+    double e1_0 = e0_0 + t2 * e0_1;
+    double e1_1 = e0_2 + t2 * e0_3;
+    double e1_2 = e0_4 + t2 * e0_5;
+    double e1_3 = e0_6 + t2 * e0_7;
+    double e1_4 = e0_8 + t2 * e0_9;
+    double e1_5 = e0_10 + t2 * e0_11;
+    double t4 = t2 * t2;
+    double e2_0 = e1_0 + t4 * e1_1;
+    double e2_1 = e1_2 + t4 * e1_3;
+    double e2_2 = e1_4 + t4 * e1_5;
+    double t8 = t4 * t4;
+    double e3_0 = e2_0 + t8 * e2_1;
+    double e3_1 = e2_2 + t8 * e0_12;
+    double t16 = t8 * t8;
+    double e4_0 = e3_0 + t16 * e3_1;
+    return 0x1.4a7d9cbbaeb6bp-2 + t * (-0x1.c78bbdb216fc0p-3 + t * e4_0);
 }
-/* degree 17 on [0.0, 0.04] mid 0.02 half 0.02: relative error 2.4e-17, Horner ratio 1.04 */
+/* degree 17 on [0.0, 0.04] mid 0.02 half 0.02: relative error 2.4e-17, rounding ratio 1.04 */
 CACT_FE_INLINE double cact_fe_mills_g(double t)
 {
-    double p = -0x1.75dda646c3d7bp-45;
-    p = p * t + 0x1.27bf7dd2553e8p-43;
-    p = p * t + -0x1.11876b8fcfe2bp-42;
-    p = p * t + 0x1.e84ba5e1936f7p-41;
-    p = p * t + -0x1.f65095f08ce16p-39;
-    p = p * t + 0x1.ddc36e29a648ep-37;
-    p = p * t + -0x1.dab4d6ee40efbp-35;
-    p = p * t + 0x1.f716e0bd9ed77p-33;
-    p = p * t + -0x1.1c1892916ba63p-30;
-    p = p * t + 0x1.58f930d7a969fp-28;
-    p = p * t + -0x1.c7e7695668d1dp-26;
-    p = p * t + 0x1.4d0b240406a59p-23;
-    p = p * t + -0x1.12c713a84f541p-20;
-    p = p * t + 0x1.0805db82147a0p-17;
-    p = p * t + -0x1.35c0475429578p-14;
-    p = p * t + 0x1.e141e47482528p-11;
-    p = p * t + -0x1.255a53d8f275cp-6;
-    p = p * t + 0x1.f651fe386c380p-1;
-    return p;
+    double e0_0 = 0x1.e141e47482528p-11 + t * -0x1.35c0475429578p-14;
+    double e0_1 = 0x1.0805db82147a0p-17 + t * -0x1.12c713a84f541p-20;
+    double e0_2 = 0x1.4d0b240406a59p-23 + t * -0x1.c7e7695668d1dp-26;
+    double e0_3 = 0x1.58f930d7a969fp-28 + t * -0x1.1c1892916ba63p-30;
+    double e0_4 = 0x1.f716e0bd9ed77p-33 + t * -0x1.dab4d6ee40efbp-35;
+    double e0_5 = 0x1.ddc36e29a648ep-37 + t * -0x1.f65095f08ce16p-39;
+    double e0_6 = 0x1.e84ba5e1936f7p-41 + t * -0x1.11876b8fcfe2bp-42;
+    double e0_7 = 0x1.27bf7dd2553e8p-43 + t * -0x1.75dda646c3d7bp-45;
+    double t2 = t * t;
+    double e1_0 = e0_0 + t2 * e0_1;
+    double e1_1 = e0_2 + t2 * e0_3;
+    double e1_2 = e0_4 + t2 * e0_5;
+    double e1_3 = e0_6 + t2 * e0_7;
+    double t4 = t2 * t2;
+    double e2_0 = e1_0 + t4 * e1_1;
+    double e2_1 = e1_2 + t4 * e1_3;
+    double t8 = t4 * t4;
+    double e3_0 = e2_0 + t8 * e2_1;
+    return 0x1.f651fe386c380p-1 + t * (-0x1.255a53d8f275cp-6 + t * e3_0);
 }
 #define CACT_FE_GELU_D_LO -1.125
 #define CACT_FE_GELU_D_HI -0.375
@@ -259,51 +260,51 @@ CACT_FE_INLINE double cact_fe_mills_g(double t)
 #define CACT_FE_GELU_TANH_D_HI -0.375
 #define CACT_FE_GELU_TANH_D_MID -0.75
 #define CACT_FE_GELU_TANH_D_INV_HALF 2.6666666666666665
-/* degree 17 on [-1.125, -0.375] mid -0.75 half 0.375: relative error 3.9e-17, Horner ratio 2.03 */
+/* degree 17 on [-1.125, -0.375] mid -0.75 half 0.375: relative error 3.9e-17, rounding ratio 2.03 */
 CACT_FE_INLINE double cact_fe_gelu_d(double t)
 {
-    double p = -0x1.4a107ec06e996p-54;
-    p = p * t + -0x1.7a25baba945ebp-48;
-    p = p * t + -0x1.36d523bf79b4dp-50;
-    p = p * t + 0x1.5ce8d2c6c1c09p-41;
-    p = p * t + 0x1.6d01a0af966a7p-40;
-    p = p * t + -0x1.07313eb4746dcp-34;
-    p = p * t + -0x1.020f05109f246p-32;
-    p = p * t + 0x1.44c45945e32c1p-28;
-    p = p * t + 0x1.d95a4bd758d8cp-26;
-    p = p * t + -0x1.377d2bdbc68cfp-22;
-    p = p * t + -0x1.3af46de03cb1fp-19;
-    p = p * t + 0x1.a4f002e4f1db9p-17;
-    p = p * t + 0x1.2ecd6cb229037p-13;
-    p = p * t + -0x1.2eb0b5e92d28bp-12;
-    p = p * t + -0x1.8a604a12578cdp-8;
-    p = p * t + -0x1.5ac17b3b6e97dp-9;
-    p = p * t + 0x1.2a26e5acd6b96p-3;
-    p = p * t + 0x1.ba8fe61821024p-2;
-    return p;
+    double e0_0 = -0x1.5ac17b3b6e97dp-9 + t * -0x1.8a604a12578cdp-8;
+    double e0_1 = -0x1.2eb0b5e92d28bp-12 + t * 0x1.2ecd6cb229037p-13;
+    double e0_2 = 0x1.a4f002e4f1db9p-17 + t * -0x1.3af46de03cb1fp-19;
+    double e0_3 = -0x1.377d2bdbc68cfp-22 + t * 0x1.d95a4bd758d8cp-26;
+    double e0_4 = 0x1.44c45945e32c1p-28 + t * -0x1.020f05109f246p-32;
+    double e0_5 = -0x1.07313eb4746dcp-34 + t * 0x1.6d01a0af966a7p-40;
+    double e0_6 = 0x1.5ce8d2c6c1c09p-41 + t * -0x1.36d523bf79b4dp-50;
+    double e0_7 = -0x1.7a25baba945ebp-48 + t * -0x1.4a107ec06e996p-54;
+    double t2 = t * t;
+    double e1_0 = e0_0 + t2 * e0_1;
+    double e1_1 = e0_2 + t2 * e0_3;
+    double e1_2 = e0_4 + t2 * e0_5;
+    double e1_3 = e0_6 + t2 * e0_7;
+    double t4 = t2 * t2;
+    double e2_0 = e1_0 + t4 * e1_1;
+    double e2_1 = e1_2 + t4 * e1_3;
+    double t8 = t4 * t4;
+    double e3_0 = e2_0 + t8 * e2_1;
+    return 0x1.ba8fe61821024p-2 + t * (0x1.2a26e5acd6b96p-3 + t * e3_0);
 }
-/* degree 17 on [-1.125, -0.375] mid -0.75 half 0.375: relative error 3.9e-17, Horner ratio 2.02 */
+/* degree 17 on [-1.125, -0.375] mid -0.75 half 0.375: relative error 3.9e-17, rounding ratio 2.02 */
 CACT_FE_INLINE double cact_fe_gelu_tanh_d(double t)
 {
-    double p = 0x1.15487793f6b82p-47;
-    p = p * t + -0x1.06253f02311cfp-44;
-    p = p * t + -0x1.ccf93cda5ded1p-42;
-    p = p * t + 0x1.6d115e1f57a07p-39;
-    p = p * t + 0x1.322f09cfbdf39p-36;
-    p = p * t + -0x1.0bfde6699bb0ep-33;
-    p = p * t + -0x1.919f270e81c53p-31;
-    p = p * t + 0x1.d1f7065718ff2p-28;
-    p = p * t + 0x1.504f8cead5f17p-25;
-    p = p * t + -0x1.82f7a4ab6c5cbp-22;
-    p = p * t + -0x1.55a72c8f2c14ap-19;
-    p = p * t + 0x1.e70298482889ep-17;
-    p = p * t + 0x1.334d86675044bp-13;
-    p = p * t + -0x1.5395e83428f6cp-12;
-    p = p * t + -0x1.8a5a7f7ce3d88p-8;
-    p = p * t + -0x1.326de3b5d2f96p-9;
-    p = p * t + 0x1.298d8b2457bbfp-3;
-    p = p * t + 0x1.b9b4d231f3e3cp-2;
-    return p;
+    double e0_0 = -0x1.326de3b5d2f96p-9 + t * -0x1.8a5a7f7ce3d88p-8;
+    double e0_1 = -0x1.5395e83428f6cp-12 + t * 0x1.334d86675044bp-13;
+    double e0_2 = 0x1.e70298482889ep-17 + t * -0x1.55a72c8f2c14ap-19;
+    double e0_3 = -0x1.82f7a4ab6c5cbp-22 + t * 0x1.504f8cead5f17p-25;
+    double e0_4 = 0x1.d1f7065718ff2p-28 + t * -0x1.919f270e81c53p-31;
+    double e0_5 = -0x1.0bfde6699bb0ep-33 + t * 0x1.322f09cfbdf39p-36;
+    double e0_6 = 0x1.6d115e1f57a07p-39 + t * -0x1.ccf93cda5ded1p-42;
+    double e0_7 = -0x1.06253f02311cfp-44 + t * 0x1.15487793f6b82p-47;
+    double t2 = t * t;
+    double e1_0 = e0_0 + t2 * e0_1;
+    double e1_1 = e0_2 + t2 * e0_3;
+    double e1_2 = e0_4 + t2 * e0_5;
+    double e1_3 = e0_6 + t2 * e0_7;
+    double t4 = t2 * t2;
+    double e2_0 = e1_0 + t4 * e1_1;
+    double e2_1 = e1_2 + t4 * e1_3;
+    double t8 = t4 * t4;
+    double e3_0 = e2_0 + t8 * e2_1;
+    return 0x1.b9b4d231f3e3cp-2 + t * (0x1.298d8b2457bbfp-3 + t * e3_0);
 }
 /* (end of the generated block) */
 
@@ -478,32 +479,31 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
 /* (a + 3) Phi(-a) / phi(a), degree 10 in s, t = (a - 3) / (a + 3) for a in [0, 15]: relative error 1.2e-09 */
 CACT_FE_INLINE double cact_fe32_mills_p(double s)
 {
-    double p = 0x1.78e688db134f4p-16;
-    p = p * s + 0x1.4cd77bf53e0e5p-16;
-    p = p * s + -0x1.cadd16772e937p-13;
-    p = p * s + -0x1.bc4ddc4446e44p-12;
-    p = p * s + 0x1.b7a687eee8577p-10;
-    p = p * s + 0x1.659d98320dc84p-8;
-    p = p * s + -0x1.36c620a5ed09ap-6;
-    p = p * s + -0x1.c92e35227a40ep-5;
-    p = p * s + 0x1.c0783e7c3ff8ep-2;
-    p = p * s + -0x1.3b5a60e8e3fcdp+0;
-    p = p * s + 0x1.07477328f8e70p+1;
-    return p;
+    double e0_0 = 0x1.c0783e7c3ff8ep-2 + s * -0x1.c92e35227a40ep-5;
+    double e0_1 = -0x1.36c620a5ed09ap-6 + s * 0x1.659d98320dc84p-8;
+    double e0_2 = 0x1.b7a687eee8577p-10 + s * -0x1.bc4ddc4446e44p-12;
+    double e0_3 = -0x1.cadd16772e937p-13 + s * 0x1.4cd77bf53e0e5p-16;
+    double s2 = s * s;
+    double e1_0 = e0_0 + s2 * e0_1;
+    double e1_1 = e0_2 + s2 * e0_3;
+    double s4 = s2 * s2;
+    double e2_0 = e1_0 + s4 * e1_1;
+    double s8 = s4 * s4;
+    double e3_0 = e2_0 + s8 * 0x1.78e688db134f4p-16;
+    return 0x1.07477328f8e70p+1 + s * (-0x1.3b5a60e8e3fcdp+0 + s * e3_0);
 }
 #define CACT_FE32_GELU_D_MID -0.75
 #define CACT_FE32_GELU_D_INV_HALF 10.000000000000002
 /* gelu'(z) / (z - z0), degree 6 in s = (z - mid) / half on [-0.85, -0.65]: relative error 8.6e-12 */
 CACT_FE_INLINE double cact_fe32_gelu_d(double s)
 {
-    double p = 0x1.351ba57f692f9p-28;
-    p = p * s + 0x1.a146f72432bdfp-23;
-    p = p * s + -0x1.87d7a8011c941p-20;
-    p = p * s + -0x1.dea02ffbe943dp-14;
-    p = p * s + -0x1.8a87f19595ccfp-13;
-    p = p * s + 0x1.3e075b5fa67f5p-5;
-    p = p * s + 0x1.ba8fe61821024p-2;
-    return p;
+    double e0_0 = -0x1.8a87f19595ccfp-13 + s * -0x1.dea02ffbe943dp-14;
+    double e0_1 = -0x1.87d7a8011c941p-20 + s * 0x1.a146f72432bdfp-23;
+    double s2 = s * s;
+    double e1_0 = e0_0 + s2 * e0_1;
+    double s4 = s2 * s2;
+    double e2_0 = e1_0 + s4 * 0x1.351ba57f692f9p-28;
+    return 0x1.ba8fe61821024p-2 + s * (0x1.3e075b5fa67f5p-5 + s * e2_0);
 }
 /* (end of the float32 generated block) */
 

@@ -66,6 +66,33 @@
 #define CACT_SILU_Q20 -0x1.b9aa71a72e993p-33 /* -2.0084635103011773769e-10 */
 #define CACT_SILU_Q21 0x1.693614ba04a30p-34 /* 8.2129930379625137461e-11 */
 #define CACT_SILU_Q22 -0x1.29455f2d871e7p-37 /* -8.4489495165095653413e-12 */
+CACT_INLINE double cact_silu_q_tail(double t)
+{
+    double e0_0 = CACT_SILU_Q3 + t * CACT_SILU_Q4;
+    double e0_1 = CACT_SILU_Q5 + t * CACT_SILU_Q6;
+    double e0_2 = CACT_SILU_Q7 + t * CACT_SILU_Q8;
+    double e0_3 = CACT_SILU_Q9 + t * CACT_SILU_Q10;
+    double e0_4 = CACT_SILU_Q11 + t * CACT_SILU_Q12;
+    double e0_5 = CACT_SILU_Q13 + t * CACT_SILU_Q14;
+    double e0_6 = CACT_SILU_Q15 + t * CACT_SILU_Q16;
+    double e0_7 = CACT_SILU_Q17 + t * CACT_SILU_Q18;
+    double e0_8 = CACT_SILU_Q19 + t * CACT_SILU_Q20;
+    double e0_9 = CACT_SILU_Q21 + t * CACT_SILU_Q22;
+    double t2 = t * t;
+    double e1_0 = e0_0 + t2 * e0_1;
+    double e1_1 = e0_2 + t2 * e0_3;
+    double e1_2 = e0_4 + t2 * e0_5;
+    double e1_3 = e0_6 + t2 * e0_7;
+    double e1_4 = e0_8 + t2 * e0_9;
+    double t4 = t2 * t2;
+    double e2_0 = e1_0 + t4 * e1_1;
+    double e2_1 = e1_2 + t4 * e1_3;
+    double t8 = t4 * t4;
+    double e3_0 = e2_0 + t8 * e2_1;
+    double t16 = t8 * t8;
+    double e4_0 = e3_0 + t16 * e1_4;
+    return CACT_SILU_Q1 + t * (CACT_SILU_Q2 + t * e4_0);
+}
 /* degree 22 (Chebyshev fit): relative error 4.06e-17 (q0 double-double, the others rounded to double) */
 /* MISH: zero at -1.19243121451549521213758834042; g'(root + d) = d q(d) on [-0.5, 1.2], q in t = d - 0.0 */
 #define CACT_MISH_ROOT_HI -0x1.31432c0d12d84p+0
@@ -95,7 +122,35 @@
 #define CACT_MISH_Q20 0x1.9fa3682b5d9b9p-26 /* 2.4193333709196710483e-8 */
 #define CACT_MISH_Q21 -0x1.20f7bf8554c59p-27 /* -8.4100688727882852057e-9 */
 #define CACT_MISH_Q22 0x1.dd0bac1052896p-31 /* 8.6774088092099208514e-10 */
+CACT_INLINE double cact_mish_q_tail(double t)
+{
+    double e0_0 = CACT_MISH_Q3 + t * CACT_MISH_Q4;
+    double e0_1 = CACT_MISH_Q5 + t * CACT_MISH_Q6;
+    double e0_2 = CACT_MISH_Q7 + t * CACT_MISH_Q8;
+    double e0_3 = CACT_MISH_Q9 + t * CACT_MISH_Q10;
+    double e0_4 = CACT_MISH_Q11 + t * CACT_MISH_Q12;
+    double e0_5 = CACT_MISH_Q13 + t * CACT_MISH_Q14;
+    double e0_6 = CACT_MISH_Q15 + t * CACT_MISH_Q16;
+    double e0_7 = CACT_MISH_Q17 + t * CACT_MISH_Q18;
+    double e0_8 = CACT_MISH_Q19 + t * CACT_MISH_Q20;
+    double e0_9 = CACT_MISH_Q21 + t * CACT_MISH_Q22;
+    double t2 = t * t;
+    double e1_0 = e0_0 + t2 * e0_1;
+    double e1_1 = e0_2 + t2 * e0_3;
+    double e1_2 = e0_4 + t2 * e0_5;
+    double e1_3 = e0_6 + t2 * e0_7;
+    double e1_4 = e0_8 + t2 * e0_9;
+    double t4 = t2 * t2;
+    double e2_0 = e1_0 + t4 * e1_1;
+    double e2_1 = e1_2 + t4 * e1_3;
+    double t8 = t4 * t4;
+    double e3_0 = e2_0 + t8 * e2_1;
+    double t16 = t8 * t8;
+    double e4_0 = e3_0 + t16 * e1_4;
+    return CACT_MISH_Q1 + t * (CACT_MISH_Q2 + t * e4_0);
+}
 /* degree 22 (Chebyshev fit): relative error 1.81e-17 (q0 double-double, the others rounded to double) */
+
 /* z - tanh z = z^3 g(z^2) on |z| <= 1 */
 #define CACT_TANHSHRINK_G0_HI 0x1.5555555555555p-2
 #define CACT_TANHSHRINK_G0_LO 0x1.4de6f73409c3fp-56
@@ -115,8 +170,27 @@
 #define CACT_TANHSHRINK_G14 0x1.1306c68e489eap-21 /* 5.1227671507932616433e-7 */
 #define CACT_TANHSHRINK_G15 -0x1.922fdbe58a872p-24 /* -9.3641446229657592707e-8 */
 #define CACT_TANHSHRINK_G16 0x1.255e7760dc76dp-27 /* 8.5381619012121565366e-9 */
+CACT_INLINE double cact_tanhshrink_g_tail(double w)
+{
+    double e0_0 = CACT_TANHSHRINK_G3 + w * CACT_TANHSHRINK_G4;
+    double e0_1 = CACT_TANHSHRINK_G5 + w * CACT_TANHSHRINK_G6;
+    double e0_2 = CACT_TANHSHRINK_G7 + w * CACT_TANHSHRINK_G8;
+    double e0_3 = CACT_TANHSHRINK_G9 + w * CACT_TANHSHRINK_G10;
+    double e0_4 = CACT_TANHSHRINK_G11 + w * CACT_TANHSHRINK_G12;
+    double e0_5 = CACT_TANHSHRINK_G13 + w * CACT_TANHSHRINK_G14;
+    double e0_6 = CACT_TANHSHRINK_G15 + w * CACT_TANHSHRINK_G16;
+    double w2 = w * w;
+    double e1_0 = e0_0 + w2 * e0_1;
+    double e1_1 = e0_2 + w2 * e0_3;
+    double e1_2 = e0_4 + w2 * e0_5;
+    double w4 = w2 * w2;
+    double e2_0 = e1_0 + w4 * e1_1;
+    double e2_1 = e1_2 + w4 * e0_6;
+    double w8 = w4 * w4;
+    double e3_0 = e2_0 + w8 * e2_1;
+    return CACT_TANHSHRINK_G1 + w * (CACT_TANHSHRINK_G2 + w * e3_0);
+}
 /* degree 16 in w = z^2 on [0, 1]: relative error 2.62e-17 (g0 double-double, the others rounded to double) */
-
 /* float32 (in double): log1p(u) = u Q(2u - 1) on [0, 1] */
 #define CACT_LOG1P_D32_Q0 0x1.9f323ecb2e4f0p-1 /* 0.81093021612391960376 */
 #define CACT_LOG1P_D32_Q1 -0x1.2773a5d993e6dp-3 /* -0.14426354952091759942 */
@@ -130,6 +204,22 @@
 #define CACT_LOG1P_D32_Q9 -0x1.39f0b0005a0c3p-18 /* -4.6780733103728423998e-6 */
 #define CACT_LOG1P_D32_Q10 0x1.0ae9bd452a017p-19 /* 1.9886571488055102047e-6 */
 #define CACT_LOG1P_D32_Q11 -0x1.485b92f1b086cp-21 /* -6.1161389749315239418e-7 */
+CACT_INLINE double cact_log1p_d32_q(double s)
+{
+    double e0_0 = CACT_LOG1P_D32_Q2 + s * CACT_LOG1P_D32_Q3;
+    double e0_1 = CACT_LOG1P_D32_Q4 + s * CACT_LOG1P_D32_Q5;
+    double e0_2 = CACT_LOG1P_D32_Q6 + s * CACT_LOG1P_D32_Q7;
+    double e0_3 = CACT_LOG1P_D32_Q8 + s * CACT_LOG1P_D32_Q9;
+    double e0_4 = CACT_LOG1P_D32_Q10 + s * CACT_LOG1P_D32_Q11;
+    double s2 = s * s;
+    double e1_0 = e0_0 + s2 * e0_1;
+    double e1_1 = e0_2 + s2 * e0_3;
+    double s4 = s2 * s2;
+    double e2_0 = e1_0 + s4 * e1_1;
+    double s8 = s4 * s4;
+    double e3_0 = e2_0 + s8 * e0_4;
+    return CACT_LOG1P_D32_Q0 + s * (CACT_LOG1P_D32_Q1 + s * e3_0);
+}
 /* degree 11 in s = 2u - 1: relative error 1.34e-10 (coefficients rounded to double) */
 
 /* ----------------------------------------------------------- log1p(u) */
@@ -349,29 +439,7 @@ CACT_INLINE double cact_silu_d_near_root(double dh, double dl)
     /* g'(z) = d q(d), d = z - root = dh + dl, for dh in [-0.6, 1.28]; q a polynomial
        in t = dh - mid (exact), q(mid) as a double-double */
     double t = dh - CACT_SILU_MID, p;
-    p = CACT_SILU_Q22;
-    p = p * t + CACT_SILU_Q21;
-    p = p * t + CACT_SILU_Q20;
-    p = p * t + CACT_SILU_Q19;
-    p = p * t + CACT_SILU_Q18;
-    p = p * t + CACT_SILU_Q17;
-    p = p * t + CACT_SILU_Q16;
-    p = p * t + CACT_SILU_Q15;
-    p = p * t + CACT_SILU_Q14;
-    p = p * t + CACT_SILU_Q13;
-    p = p * t + CACT_SILU_Q12;
-    p = p * t + CACT_SILU_Q11;
-    p = p * t + CACT_SILU_Q10;
-    p = p * t + CACT_SILU_Q9;
-    p = p * t + CACT_SILU_Q8;
-    p = p * t + CACT_SILU_Q7;
-    p = p * t + CACT_SILU_Q6;
-    p = p * t + CACT_SILU_Q5;
-    p = p * t + CACT_SILU_Q4;
-    p = p * t + CACT_SILU_Q3;
-    p = p * t + CACT_SILU_Q2;
-    p = p * t + CACT_SILU_Q1;
-    p = CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + p * t);
+    p = CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + cact_silu_q_tail(t) * t);
     return dh * p + dl * p;
 }
 CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
@@ -442,29 +510,7 @@ CACT_INLINE double cact_mish_d_near_root(double dh, double dl)
     /* g'(z) = d q(d), d = z - root = dh + dl, for dh in [-0.5, 1.2]; q a polynomial
        in t = dh - mid (exact), q(mid) as a double-double */
     double t = dh - CACT_MISH_MID, p;
-    p = CACT_MISH_Q22;
-    p = p * t + CACT_MISH_Q21;
-    p = p * t + CACT_MISH_Q20;
-    p = p * t + CACT_MISH_Q19;
-    p = p * t + CACT_MISH_Q18;
-    p = p * t + CACT_MISH_Q17;
-    p = p * t + CACT_MISH_Q16;
-    p = p * t + CACT_MISH_Q15;
-    p = p * t + CACT_MISH_Q14;
-    p = p * t + CACT_MISH_Q13;
-    p = p * t + CACT_MISH_Q12;
-    p = p * t + CACT_MISH_Q11;
-    p = p * t + CACT_MISH_Q10;
-    p = p * t + CACT_MISH_Q9;
-    p = p * t + CACT_MISH_Q8;
-    p = p * t + CACT_MISH_Q7;
-    p = p * t + CACT_MISH_Q6;
-    p = p * t + CACT_MISH_Q5;
-    p = p * t + CACT_MISH_Q4;
-    p = p * t + CACT_MISH_Q3;
-    p = p * t + CACT_MISH_Q2;
-    p = p * t + CACT_MISH_Q1;
-    p = CACT_MISH_Q0_HI + (CACT_MISH_Q0_LO + p * t);
+    p = CACT_MISH_Q0_HI + (CACT_MISH_Q0_LO + cact_mish_q_tail(t) * t);
     return dh * p + dl * p;
 }
 CACT_INLINE double cact_mish_y(double z, double e, double es)
@@ -574,23 +620,7 @@ CACT_INLINE double cact_tanhshrink_poly(double a, double *wh, double *wl)
        a^3 = a *wh + a *wl rounded once, g = g0 + w h(w) with g0 a double-double */
     double ac = a <= 1.0 ? a : 1.0, w, g;
     w = *wh = cact_two_prod(ac, ac, wl);
-    g = CACT_TANHSHRINK_G16;
-    g = g * w + CACT_TANHSHRINK_G15;
-    g = g * w + CACT_TANHSHRINK_G14;
-    g = g * w + CACT_TANHSHRINK_G13;
-    g = g * w + CACT_TANHSHRINK_G12;
-    g = g * w + CACT_TANHSHRINK_G11;
-    g = g * w + CACT_TANHSHRINK_G10;
-    g = g * w + CACT_TANHSHRINK_G9;
-    g = g * w + CACT_TANHSHRINK_G8;
-    g = g * w + CACT_TANHSHRINK_G7;
-    g = g * w + CACT_TANHSHRINK_G6;
-    g = g * w + CACT_TANHSHRINK_G5;
-    g = g * w + CACT_TANHSHRINK_G4;
-    g = g * w + CACT_TANHSHRINK_G3;
-    g = g * w + CACT_TANHSHRINK_G2;
-    g = g * w + CACT_TANHSHRINK_G1;
-    g = CACT_TANHSHRINK_G0_HI + (CACT_TANHSHRINK_G0_LO + g * w);
+    g = CACT_TANHSHRINK_G0_HI + (CACT_TANHSHRINK_G0_LO + cact_tanhshrink_g_tail(w) * w);
     return (ac * w + ac * *wl) * g;
 }
 CACT_INLINE double cact_tanhshrink_fwd_deriv_f64(double z, double *d)
@@ -633,18 +663,7 @@ CACT_INLINE double cact_tanhshrink_derivative_f64(double z)
 CACT_INLINE double cact_log1p_01_d32(double u)
 {
     double s = 2.0 * u - 1.0, q;
-    q = CACT_LOG1P_D32_Q11;
-    q = q * s + CACT_LOG1P_D32_Q10;
-    q = q * s + CACT_LOG1P_D32_Q9;
-    q = q * s + CACT_LOG1P_D32_Q8;
-    q = q * s + CACT_LOG1P_D32_Q7;
-    q = q * s + CACT_LOG1P_D32_Q6;
-    q = q * s + CACT_LOG1P_D32_Q5;
-    q = q * s + CACT_LOG1P_D32_Q4;
-    q = q * s + CACT_LOG1P_D32_Q3;
-    q = q * s + CACT_LOG1P_D32_Q2;
-    q = q * s + CACT_LOG1P_D32_Q1;
-    q = q * s + CACT_LOG1P_D32_Q0;
+    q = cact_log1p_d32_q(s);
     return u * q;
 }
 
@@ -862,17 +881,16 @@ CACT_FAMILY_F32_DERIV(softsign)
 /* (a - tanh a) / a^3, degree 9 in s = 2 a^2 - 1, a in [0, 1]: relative error 3.8e-11 */
 CACT_INLINE double cact_tanhshrink_g_d32(double s)
 {
-    double p = -0x1.13ff9c7ed3c87p-25;
-    p = p * s + 0x1.997fc4fc62e75p-23;
-    p = p * s + -0x1.1a39820b38909p-20;
-    p = p * s + 0x1.a2bca439341e4p-18;
-    p = p * s + -0x1.373ad540ee615p-15;
-    p = p * s + 0x1.cdc607aaa08efp-13;
-    p = p * s + -0x1.5691ea297ea3cp-10;
-    p = p * s + 0x1.fc6213b2cb633p-8;
-    p = p * s + -0x1.79ce0c25f48b6p-5;
-    p = p * s + 0x1.1c8e0ec0c8b18p-2;
-    return p;
+    double e0_0 = 0x1.fc6213b2cb633p-8 + s * -0x1.5691ea297ea3cp-10;
+    double e0_1 = 0x1.cdc607aaa08efp-13 + s * -0x1.373ad540ee615p-15;
+    double e0_2 = 0x1.a2bca439341e4p-18 + s * -0x1.1a39820b38909p-20;
+    double e0_3 = 0x1.997fc4fc62e75p-23 + s * -0x1.13ff9c7ed3c87p-25;
+    double s2 = s * s;
+    double e1_0 = e0_0 + s2 * e0_1;
+    double e1_1 = e0_2 + s2 * e0_3;
+    double s4 = s2 * s2;
+    double e2_0 = e1_0 + s4 * e1_1;
+    return 0x1.1c8e0ec0c8b18p-2 + s * (-0x1.79ce0c25f48b6p-5 + s * e2_0);
 }
 CACT_INLINE double cact_tanhshrink_d32(double z, double *d)
 {

@@ -39,24 +39,24 @@ CACT_INLINE double cact_from_bits(int64_t i) { double d; memcpy(&d, &i, sizeof d
 CACT_INLINE int64_t cact_to_bits(double d) { int64_t i; memcpy(&i, &d, sizeof i); return i; }
 
 /*
- * q(r) = sum_{n>=2} r^(n-2) / n! up to r^11 (Horner), so that
- * expm1(r) = r + r^2 q(r): the Taylor polynomial every double exp here shares
- * (truncation < 2^-60 relative for |r| <= ln2/2).
+ * q(r) = sum_{n>=2} r^(n-2) / n! up to r^11, so that expm1(r) = r + r^2 q(r):
+ * the Taylor polynomial every double exp here shares (truncation < 2^-60
+ * relative for |r| <= ln2/2).  Evaluated by Estrin's scheme (pairs, then
+ * powers r^2, r^4, r^8): a dependency chain of 5 fused operations instead of
+ * Horner's 11, which the vectorized loops, otherwise waiting on FMA latency,
+ * turn into throughput.  The rounding errors stay below 2^-53 relative of q,
+ * which enters expm1(r) scaled by |r| / 2 <= 0.18.
  */
 CACT_INLINE double cact_expm1_taylor_q(double r)
 {
-    double q = 1.0 / 6227020800.0;
-    q = q * r + 1.0 / 479001600.0;
-    q = q * r + 1.0 / 39916800.0;
-    q = q * r + 1.0 / 3628800.0;
-    q = q * r + 1.0 / 362880.0;
-    q = q * r + 1.0 / 40320.0;
-    q = q * r + 1.0 / 5040.0;
-    q = q * r + 1.0 / 720.0;
-    q = q * r + 1.0 / 120.0;
-    q = q * r + 1.0 / 24.0;
-    q = q * r + 1.0 / 6.0;
-    return q * r + 0.5;
+    double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    double c0 = 0.5 + r * (1.0 / 6.0);
+    double c1 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    double c2 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    double c3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    double c4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    double c5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    return ((c0 + r2 * c1) + r4 * (c2 + r2 * c3)) + r8 * (c4 + r2 * c5);
 }
 
 /*
@@ -423,17 +423,12 @@ CACT_INLINE double cact_log1p_kf(double k, double f, double c, double v)
     double s = f / (2.0 + f);
     double x = s * s;
     double hfsq = 0.5 * f * f;
-    double r = 2.0 / 21.0;
-    r = r * x + 2.0 / 19.0;
-    r = r * x + 2.0 / 17.0;
-    r = r * x + 2.0 / 15.0;
-    r = r * x + 2.0 / 13.0;
-    r = r * x + 2.0 / 11.0;
-    r = r * x + 2.0 / 9.0;
-    r = r * x + 2.0 / 7.0;
-    r = r * x + 2.0 / 5.0;
-    r = r * x + 2.0 / 3.0;
-    r *= x;
+    /* R = x sum_k 2 x^k / (2k + 3), k = 0..9, by Estrin's scheme */
+    double x2 = x * x, x4 = x2 * x2, x8 = x4 * x4;
+    double e0 = 2.0 / 3.0 + x * (2.0 / 5.0), e1 = 2.0 / 7.0 + x * (2.0 / 9.0);
+    double e2 = 2.0 / 11.0 + x * (2.0 / 13.0), e3 = 2.0 / 15.0 + x * (2.0 / 17.0);
+    double e4 = 2.0 / 19.0 + x * (2.0 / 21.0);
+    double r = x * (((e0 + x2 * e1) + x4 * (e2 + x2 * e3)) + x8 * e4);
     return k * ln2_hi + (f - (hfsq - (s * (hfsq + r) + (k * ln2_lo + c / v))));
 }
 CACT_INLINE double cact_log1p_pos(double u)

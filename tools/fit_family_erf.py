@@ -7,7 +7,9 @@ prints the generated C block of src/cact_family_erf.h (a few seconds), or with
 Chebyshev interpolants (mpmath.chebyfit, 200-bit arithmetic), written as
 polynomials in a variable normalized to [-1, 1] (or in z^2 / 1/z^2), rounded to
 double.  Printed with the measured relative error of the rounded polynomial
-and the ratio sum |c_k t^k| / |p(t)| (Horner's amplification of rounding).
+and the ratio sum |c_k t^k| / |p(t)| (how much the evaluation's rounding is
+amplified, Horner's or Estrin's scheme alike; the C code uses Estrin's, see
+tools/cpoly.py).
 """
 
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 import mpmath as mp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpoly import estrin_body  # noqa: E402
 from family_ref_erf import gelu_derivative, gelu_tanh_derivative  # noqa: E402
 
 mp.mp.prec = 200
@@ -46,11 +49,10 @@ def fit(name, f, lo, hi, n, normalized=True):
         cond = max(cond, sum(abs(mp.mpf(c)) * abs(t) ** k for k, c in enumerate(reversed(coef))) / abs(ex))
     extra = f" mid {float(mid)!r} half {float(half)!r}" if normalized else ""
     print(f"/* degree {n - 1} on [{float(lo)!r}, {float(hi)!r}]{extra}:"
-          f" relative error {float(worst):.1e}, Horner ratio {float(cond):.2f} */")
-    print(f"CACT_FE_INLINE double {name}(double t)\n{{\n    double p = {coef[0].hex()};")
-    for c in coef[1:]:
-        print(f"    p = p * t + {c.hex()};")
-    print("    return p;\n}")
+          f" relative error {float(worst):.1e}, rounding ratio {float(cond):.2f} */")
+    print(f"CACT_FE_INLINE double {name}(double t)\n{{")
+    print("\n".join(estrin_body(coef)))
+    print("}")
 
 
 def dd(x):

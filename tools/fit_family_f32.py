@@ -40,6 +40,7 @@ from pathlib import Path
 import mpmath as mp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpoly import estrin_body  # noqa: E402
 from family_ref_erf import gelu_derivative  # noqa: E402
 
 mp.mp.prec = 160
@@ -56,10 +57,9 @@ def mills(a):
 
 def emit(name, coef, worst, text):
     print(f"/* {text}: relative error {float(worst):.1e} */")
-    print(f"CACT_FE_INLINE double {name}(double s)\n{{\n    double p = {coef[0].hex()};")
-    for c in coef[1:]:
-        print(f"    p = p * s + {c.hex()};")
-    print("    return p;\n}")
+    print(f"CACT_FE_INLINE double {name}(double s)\n{{")
+    print("\n".join(estrin_body(coef, var="s")))
+    print("}")
 
 
 def fit(f, n):
@@ -159,11 +159,9 @@ def tanhshrink_g(terms=10):
     coef, worst = fit(g, terms)
     print(f"/* (a - tanh a) / a^3, degree {terms - 1} in s = 2 a^2 - 1, a in [0, 1]: "
           f"relative error {float(worst):.1e} */")
-    print("CACT_INLINE double cact_tanhshrink_g_d32(double s)\n{\n"
-          f"    double p = {coef[0].hex()};")
-    for c in coef[1:]:
-        print(f"    p = p * s + {c.hex()};")
-    print("    return p;\n}")
+    print("CACT_INLINE double cact_tanhshrink_g_d32(double s)\n{")
+    print("\n".join(estrin_body(coef, var="s")))
+    print("}")
 
 
 def log1p_q(terms=10, nodes=6000):

@@ -16,7 +16,13 @@ For each polynomial it prints its relative error measured on its interval with
 the coefficients as stored.
 """
 
+import sys
+from pathlib import Path
+
 import mpmath as mp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpoly import estrin_body  # noqa: E402
 
 mp.mp.prec = 300
 
@@ -31,9 +37,17 @@ def dd(x):
     return hi, lo
 
 
-def emit_poly(name, coeffs, first=0):
-    for k, c in enumerate(coeffs, first):
-        print(f"#define {name}{k} {hexd(c)} /* {mp.nstr(c, 20)} */")
+def emit_poly(name, coeffs, first=0, func=None, var="t"):
+    """#define name<k> for the coefficients (lowest degree first, from k = first),
+    and with func, the C function func(var) = sum_k name<k> var^(k - first) by
+    Estrin's scheme (tools/cpoly.py)."""
+    names = [f"{name}{k}" for k in range(first, first + len(coeffs))]
+    for n, c in zip(names, coeffs):
+        print(f"#define {n} {hexd(c)} /* {mp.nstr(c, 20)} */")
+    if func:
+        print(f"CACT_INLINE double {func}(double {var})\n{{")
+        print("\n".join(estrin_body(names[::-1], var=var, lit=str)))
+        print("}")
 
 
 def root_fit(prefix, deriv, root, lo, hi, mid, degree):
@@ -61,7 +75,7 @@ def root_fit(prefix, deriv, root, lo, hi, mid, degree):
     print(f"#define CACT_{prefix}_MID {float(mid).hex()}")
     print(f"#define CACT_{prefix}_Q0_HI {c0h.hex()}")
     print(f"#define CACT_{prefix}_Q0_LO {c0l.hex()}")
-    emit_poly(f"CACT_{prefix}_Q", coeffs[1:], 1)
+    emit_poly(f"CACT_{prefix}_Q", coeffs[1:], 1, func=f"cact_{prefix.lower()}_q_tail")
     print(f"/* degree {degree} (Chebyshev fit): relative error {mp.nstr(worst, 3)} "
           f"(q0 double-double, the others rounded to double) */")
 
@@ -106,7 +120,7 @@ def tanhshrink_poly(degree=16):
     print("/* z - tanh z = z^3 g(z^2) on |z| <= 1 */")
     print(f"#define CACT_TANHSHRINK_G0_HI {g0h.hex()}")
     print(f"#define CACT_TANHSHRINK_G0_LO {g0l.hex()}")
-    emit_poly("CACT_TANHSHRINK_G", coeffs[1:], 1)
+    emit_poly("CACT_TANHSHRINK_G", coeffs[1:], 1, func="cact_tanhshrink_g_tail", var="w")
     print(f"/* degree {degree} in w = z^2 on [0, 1]: relative error {mp.nstr(worst, 3)} "
           f"(g0 double-double, the others rounded to double) */")
 
@@ -123,7 +137,7 @@ def log1p_d32(degree=11):
         p = mp.polyval([mp.mpf(float(c)) for c in coeffs[::-1]], s)
         worst = max(worst, abs(p / q(s) - 1))
     print("/* float32 (in double): log1p(u) = u Q(2u - 1) on [0, 1] */")
-    emit_poly("CACT_LOG1P_D32_Q", coeffs)
+    emit_poly("CACT_LOG1P_D32_Q", coeffs, func="cact_log1p_d32_q", var="s")
     print(f"/* degree {degree} in s = 2u - 1: relative error {mp.nstr(worst, 3)} "
           f"(coefficients rounded to double) */")
 
