@@ -451,16 +451,16 @@ CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
     double dl = (zc - (dh + CACT_SILU_ROOT_HI)) - CACT_SILU_ROOT_LO;
     int near = dh > -0.6 && dh < 1.28;
     double dn = cact_silu_d_near_root(near ? dh : 0.0, dl);
-    /* z >= 0 */
+    /* one division, its numerator selected: for z >= 0 the result
+       q = (1 + e (1 + z))/den; for z < z0 - 0.6, e f/(1 + e)^2 = p (1 - q),
+       q = e(2 + e)/(1 + e)^2 <= 0.25 (its rounding is damped by q) and
+       p = e 2^64 f exact (two_prod) */
     double den = 1.0 + e * (2.0 + e);
-    double rpos = (1.0 + e * (1.0 + zc)) / den;
-    /* z < z0 - 0.6: e f/(1 + e)^2 = p (1 - m), p = e 2^64 f exact (two_prod),
-       m = e(2 + e)/(1 + e)^2 <= 0.25: the rounding of m is damped by m */
+    double q = (z >= 0.0 ? 1.0 + e * (1.0 + zc) : e * (2.0 + e)) / den;
     double f = (1.0 + zc) + e;           /* 1 + z exact for z <= -0.5 */
     double pl, p = cact_two_prod(es, f, &pl);
-    double m = e * (2.0 + e) / den;
-    double rneg = (p - (p * m - pl)) * 0x1p-64;
-    return near ? dn : (z >= 0.0 ? rpos : rneg);
+    double rneg = (p - (p * q - pl)) * 0x1p-64;
+    return near ? dn : (z >= 0.0 ? q : rneg);
 }
 CACT_INLINE double cact_silu_e(double z, double e, double es)
 {
@@ -540,12 +540,14 @@ CACT_INLINE double cact_mish_d(double z, double e, double es)
        M^2/4 = 1 + m, m = n(1 + n/4), k = m/(1 + m) <= 0.31: the rounding of k is
        damped by k (1 + z is exact for z <= -0.5) */
     double b = 4.0 * (1.0 + zc) + e * ((6.0 + 4.0 * zc) + e * (4.0 + e));
-    double n = e * (e + 2.0), m = n * (1.0 + 0.25 * n), kn = m / (1.0 + m);
-    double pl, p = cact_two_prod(es, b, &pl);
-    double rneg = (p - (p * kn - pl)) * 0x1p-66;
+    double n = e * (e + 2.0), m = n * (1.0 + 0.25 * n);
     /* z > 0: mish' = 1 + k (2z(1 + e)/D - 1), k = 2e^2/D, D = 1 + 2e(1 + e):
-       a correction to 1 */
-    double dd = 1.0 + 2.0 * e * (1.0 + e), k = 2.0 * (e * e) / dd;
+       a correction to 1.  k and kn share one division (numerator and
+       denominator selected) */
+    double dd = 1.0 + 2.0 * e * (1.0 + e);
+    double k = (z > 0.0 ? 2.0 * (e * e) : m) / (z > 0.0 ? dd : 1.0 + m);
+    double pl, p = cact_two_prod(es, b, &pl);
+    double rneg = (p - (p * k - pl)) * 0x1p-66;
     double rpos = 1.0 + k * (2.0 * zc * (1.0 + e) / dd - 1.0);
     return near ? dn : (z > 0.0 ? rpos : rneg);
 }
