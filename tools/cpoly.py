@@ -6,10 +6,12 @@ the arithmetic, sets the speed.  Estrin's scheme pairs the coefficients,
 c_(2i) + t c_(2i+1), then pairs those with t^2, then with t^4, ...: about
 log2(n) dependent steps, the same number of operations plus the powers of t.
 Its rounding error is bounded by the same sum |c_k t^k| as Horner's (with a
-smaller factor: fewer roundings on each path), which the fit tools print; the
+smaller factor: fewer roundings on each path), which the fit tools print.  The
 two lowest-degree terms, which dominate, are still added by Horner's rule last,
-so that the Estrin part's rounding is damped by their weight (measured: worst
-cases within 0.1 ULP of all-Horner ones, by tools/family_check*.py).
+so that the Estrin part's rounding is damped by their weight: measured with
+tools/family_check.py and tools/family_check_erf.py, no worst case is larger
+than with Horner's rule, where all terms by Estrin's scheme had raised gelu_tanh'
+(float64) from 2.07 to 3.27 ULP and tanhshrink from 1.84 to 2.16.
 """
 
 
@@ -19,8 +21,8 @@ def estrin_body(coef, var="t", ctype="double", lit=float.hex, indent="    ", hor
     coef: the coefficients, highest degree first (mpmath.chebyfit's order);
     lit: how a coefficient is written as a C literal;
     horner: how many of the lowest-degree coefficients are applied last by
-    Horner's rule, c_0 + t (c_1 + ... + t E(t)): the rounding of the Estrin
-    part E is then damped by t^horner relative to the leading terms.
+    Horner's rule, c_0 + t (c_1 + ... + t E(t)), so that the rounding of the
+    Estrin part E counts in proportion to its share of the sum.
     """
     terms = [lit(c) for c in reversed(coef)]         # lowest degree first
     low, terms = terms[:horner], terms[horner:]
