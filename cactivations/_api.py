@@ -308,6 +308,18 @@ array([       -inf, -1.09861229,  0.        ,         inf])
 
 # ----------------------------------------------------------- softmax family
 
+def _rowwise(name, args, out, axis):
+    """The row-wise kernel ``name`` on ``args`` along ``axis``: plain arrays
+    (and axis -1 or the last one, as an int) go straight to ``plain_call``,
+    checked in C, which spares small calls the Python-level ``run``; the
+    others take ``run``, which also reports what is wrong."""
+    kernel = getattr(_kernels, name)
+    fast = _kernels.plain_call(kernel, args, 1, out, axis) if type(axis) is int else None
+    if fast is None:
+        fast = run(name, kernel, args, out=out, axis=axis_arg(name, axis))
+    return fast[0][0]
+
+
 def softmax(z, /, *, axis=-1, out=None):
     """softmax(z, /, *, axis=-1, out=None)
 
@@ -344,7 +356,7 @@ def softmax(z, /, *, axis=-1, out=None):
     >>> ca.softmax([1000.0, 1000.0])
     array([0.5, 0.5])
     """
-    return run("softmax", _kernels.softmax, (z,), out=out, axis=axis_arg("softmax", axis))[0][0]
+    return _rowwise("softmax", (z,), out, axis)
 
 
 def log_softmax(z, /, *, axis=-1, out=None):
@@ -377,8 +389,7 @@ def log_softmax(z, /, *, axis=-1, out=None):
     >>> ca.log_softmax([0.0, -800.0])
     array([   0., -800.])
     """
-    return run("log_softmax", _kernels.log_softmax, (z,), out=out,
-               axis=axis_arg("log_softmax", axis))[0][0]
+    return _rowwise("log_softmax", (z,), out, axis)
 
 
 def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -408,8 +419,7 @@ def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     >>> ca.softmax_backward([1.0, 0.0], y)
     array([ 0.25, -0.25])
     """
-    return run("softmax_backward", _kernels.softmax_backward, (grad_output, output),
-               out=out, axis=axis_arg("softmax_backward", axis))[0][0]
+    return _rowwise("softmax_backward", (grad_output, output), out, axis)
 
 
 def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -438,8 +448,7 @@ def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     >>> ca.log_softmax_backward([1.0, 0.0], y)
     array([ 0.5, -0.5])
     """
-    return run("log_softmax_backward", _kernels.log_softmax_backward, (grad_output, output),
-               out=out, axis=axis_arg("log_softmax_backward", axis))[0][0]
+    return _rowwise("log_softmax_backward", (grad_output, output), out, axis)
 
 
 def softmax_jacobian(output, /, *, axis=-1):
