@@ -13,7 +13,9 @@ Usage: python tools/gen_family_consts.py
   about 1e-10), the coefficients rounded to double.
 
 For each polynomial it prints its relative error measured on its interval with
-the coefficients as stored.
+the coefficients as stored, and (but for the constant term kept as a
+double-double) a C function that evaluates it by Estrin's scheme
+(tools/cpoly.py), which the header's code calls.
 """
 
 import sys
