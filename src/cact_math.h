@@ -544,6 +544,39 @@ CACT_INLINE void cact_rows_sum2_1(const double *x, ptrdiff_t R, ptrdiff_t K, dou
 }
 
 /*
+ * cact_rows_sum2(x, R, K, hi, lo): hi[r] + lo[r] = the sum of row r, any
+ * finite terms, compensated (TwoSum, as cact_sum_add_lane: the correction of
+ * a row whose sum overflows is NaN and its hi inf).
+ */
+CACT_INLINE void cact_rows_sum2(const double *x, ptrdiff_t R, ptrdiff_t K, double *hi, double *lo)
+{
+    ptrdiff_t r, k;
+    for (r = 0; r < R; r++) {
+        hi[r] = 0.0;
+        lo[r] = 0.0;
+    }
+    for (k = 0; k < K; k++)
+        for (r = 0; r < R; r++)
+            cact_sum_add_lane(&hi[r], &lo[r], x[r * K + k]);
+}
+
+/*
+ * exp(x) for |x| <= 700, where it is a normal double (the short softmax rows
+ * taken without the shift by their maximum): cact_exp_d32, for float64 with
+ * the Taylor polynomial of degree 11 (to about 1 ulp of double).
+ */
+CACT_INLINE double cact_exp_within_f32(double x)
+{
+    double em1;
+    return cact_exp_d32(x, &em1);
+}
+CACT_INLINE double cact_exp_within_f64(double x)
+{
+    double em1;
+    return cact_exp_d32_acc(x, &em1);
+}
+
+/*
  * cact_rows_dot_T(a, b, R, K, out): row dot products, in double, four rows at a
  * time (four independent chains; a last group of fewer than four rows repeats
  * the last row in the unused slots, so every row goes through the same code).
