@@ -668,16 +668,44 @@ typedef float cact_v4f __attribute__((vector_size(16)));
     do { cact_v4d t_ = (s) + (x), b_ = t_ - (s);                               \
          (c) += ((s) - (t_ - b_)) + ((x) - b_); (s) = t_; } while (0)
 typedef int64_t cact_v4i __attribute__((vector_size(32)));
-/* m = v > m ? v : m, lane by lane (a compare and a bitwise select) */
-#define CACT_VMAX(m, v)                                                        \
-    do { cact_v4i k_ = (v) > (m);                                              \
-         (m) = (cact_v4d)(((cact_v4i)(v) & k_) | ((cact_v4i)(m) & ~k_)); } while (0)
+/* m = v > m ? v : m, lane by lane (a compare and a bitwise select), for
+   vectors of type VF and VI the integer vector of the same lanes' width */
+#define CACT_VMAX(m, v, VF, VI)                                                \
+    do { VI k_ = (v) > (m);                                                    \
+         (m) = (VF)(((VI)(v) & k_) | ((VI)(m) & ~k_)); } while (0)
+/*
+ * The vectors of cact_max_T: CACT_VBYTES bytes, 32 with AVX (one register),
+ * 16 otherwise (SSE2 and NEON registers: GCC would lower the compares of
+ * 32-byte vectors there element by element), so that their compares and
+ * selects are single instructions.  Their lanes do not depend on the width
+ * (CACT_MAX_LANES_T: several vectors side by side), so neither do their
+ * results.  CACT_VEC_T, CACT_VMASK_T: the vector of elements of type T and
+ * the integer vector of the same lanes' width.
+ */
+#ifdef __AVX__
+#define CACT_VBYTES 32
+#else
+#define CACT_VBYTES 16
+#endif
+typedef float cact_vf __attribute__((vector_size(CACT_VBYTES)));
+typedef int32_t cact_vfi __attribute__((vector_size(CACT_VBYTES)));
+typedef double cact_vd __attribute__((vector_size(CACT_VBYTES)));
+typedef int64_t cact_vdi __attribute__((vector_size(CACT_VBYTES)));
+#define CACT_VEC_f32 cact_vf
+#define CACT_VMASK_f32 cact_vfi
+#define CACT_VEC_f64 cact_vd
+#define CACT_VMASK_f64 cact_vdi
 #define CACT_VOUT(a, v0, v1)                                                   \
     do { memcpy((a), &(v0), sizeof(cact_v4d));                                \
          memcpy((a) + 4, &(v1), sizeof(cact_v4d)); } while (0)
 #else
 #define CACT_VLANES 0
 #endif
+/* the lanes of cact_max_T: 128 bytes; CACT_VLEN_T: elements per vector */
+#define CACT_MAX_LANES_f32 32
+#define CACT_MAX_LANES_f64 16
+#define CACT_VLEN_f32 (CACT_VBYTES / 4)
+#define CACT_VLEN_f64 (CACT_VBYTES / 8)
 #define CACT_ROW_REDUCTIONS(T, C)                                              \
 /* sum of x (SQ = 0) or of (x - y)^2 (SQ = 1, y != NULL) over the lanes, in   \
    s[] + c[] (compensated, without the NaN test: see cact_sum_add_lane) */    \
@@ -726,31 +754,35 @@ CACT_INLINE double cact_dot_##T(const C *a, const C *b, ptrdiff_t n)           \
         t += s[j];                                                             \
     return t;                                                                  \
 }                                                                              \
-/* maximum of x (as a double) in CACT_LANES lanes (an elementwise select per   \
-   lane, which vectorizes where a max reduction would not without fast-math);  \
-   returns whether x holds NaN (the maximum is then not meaningful) */         \
+/* maximum of x in CACT_MAX_LANES_T lanes of its own type (an elementwise      \
+   select per lane, which vectorizes where a max reduction would not without   \
+   fast-math; float32 in float lanes, twice as many per vector as double),     \
+   the NaN test folded into the same pass; returns whether x holds NaN (the    \
+   maximum is then not meaningful), the maximum as a double in *m_out (-inf    \
+   for all -inf or n = 0) */                                                   \
 CACT_INLINE int cact_max_##T(const C *x, ptrdiff_t n, double *m_out)          \
 {                                                                              \
-    double m[CACT_LANES], t = -INFINITY;                                       \
+    C m[CACT_MAX_LANES_##T], t = -INFINITY;                                    \
     ptrdiff_t i = 0;                                                           \
     int j, nan = 0;                                                            \
-    for (i = 0; i < n; i++)                                                    \
-        nan |= x[i] != x[i];                                                   \
-    for (j = 0; j < CACT_LANES; j++)                                           \
+    for (j = 0; j < CACT_MAX_LANES_##T; j++)                                   \
         m[j] = -INFINITY;                                                      \
-    i = 0;                                                                     \
     if (CACT_VLANES) {                                                         \
         CACT_LANES_MAX_V(T)                                                    \
     } else {                                                                   \
-        for (; i + CACT_LANES <= n; i += CACT_LANES)                           \
-            for (j = 0; j < CACT_LANES; j++)                                   \
-                m[j] = (double)x[i + j] > m[j] ? (double)x[i + j] : m[j];      \
+        for (; i + CACT_MAX_LANES_##T <= n; i += CACT_MAX_LANES_##T)           \
+            for (j = 0; j < CACT_MAX_LANES_##T; j++) {                         \
+                nan |= x[i + j] != x[i + j];                                   \
+                m[j] = x[i + j] > m[j] ? x[i + j] : m[j];                      \
+            }                                                                  \
     }                                                                          \
-    for (; i < n; i++)                                                         \
-        t = (double)x[i] > t ? (double)x[i] : t;                               \
-    for (j = 0; j < CACT_LANES; j++)                                           \
+    for (; i < n; i++) {                                                       \
+        nan |= x[i] != x[i];                                                   \
+        t = x[i] > t ? x[i] : t;                                               \
+    }                                                                          \
+    for (j = 0; j < CACT_MAX_LANES_##T; j++)                                   \
         t = m[j] > t ? m[j] : t;                                               \
-    *m_out = t;                                                                \
+    *m_out = (double)t;                                                        \
     return nan;                                                                \
 }                                                                              \
 CACT_INLINE double cact_sum_##T(const C *x, ptrdiff_t n)                       \
@@ -803,20 +835,31 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
         }                                                                      \
         CACT_VOUT(s, s0, s1);                                                  \
         CACT_VOUT(c, c0, c1);
+/* the vectors one after another over the lanes (the inner loop is unrolled),
+   so that the selects of one iteration do not wait on each other; nn gathers
+   the NaN tests (x != x) */
 #define CACT_LANES_MAX_V(T)                                                    \
-        cact_v4d m0 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}, m1 = m0, a0, a1; \
-        for (; i + CACT_LANES <= n; i += CACT_LANES) {                         \
-            CACT_LANE_LOAD_##T(a0, x + i);                                     \
-            CACT_LANE_LOAD_##T(a1, x + i + 4);                                 \
-            CACT_VMAX(m0, a0);                                                 \
-            CACT_VMAX(m1, a1);                                                 \
-        }                                                                      \
-        CACT_VOUT(m, m0, m1);
+        CACT_VEC_##T mv[CACT_MAX_LANES_##T / CACT_VLEN_##T], a;                \
+        CACT_VMASK_##T nn = {0};                                               \
+        int v;                                                                 \
+        for (v = 0; v < CACT_MAX_LANES_##T / CACT_VLEN_##T; v++)               \
+            memcpy(&mv[v], m + v * CACT_VLEN_##T, sizeof a);                   \
+        for (; i + CACT_MAX_LANES_##T <= n; i += CACT_MAX_LANES_##T)           \
+            for (v = 0; v < CACT_MAX_LANES_##T / CACT_VLEN_##T; v++) {         \
+                memcpy(&a, x + i + v * CACT_VLEN_##T, sizeof a);               \
+                nn |= a != a;                                                  \
+                CACT_VMAX(mv[v], a, CACT_VEC_##T, CACT_VMASK_##T);             \
+            }                                                                  \
+        for (v = 0; v < CACT_MAX_LANES_##T / CACT_VLEN_##T; v++)               \
+            memcpy(m + v * CACT_VLEN_##T, &mv[v], sizeof a);                   \
+        for (j = 0; j < CACT_VLEN_##T; j++)                                    \
+            nan |= nn[j] != 0;
 #else
 #define CACT_LANES_SUM2_V(T)
 #define CACT_LANES_MAX_V(T)
 #endif
 CACT_ROW_REDUCTIONS(f32, float)
 CACT_ROW_REDUCTIONS(f64, double)
+
 
 #endif /* CACT_MATH_H */
