@@ -674,13 +674,13 @@ typedef int64_t cact_v4i __attribute__((vector_size(32)));
     do { VI k_ = (v) > (m);                                                    \
          (m) = (VF)(((VI)(v) & k_) | ((VI)(m) & ~k_)); } while (0)
 /*
- * The vectors of cact_max_T: CACT_VBYTES bytes, 32 with AVX (one register),
- * 16 otherwise (SSE2 and NEON registers: GCC would lower the compares of
- * 32-byte vectors there element by element), so that their compares and
- * selects are single instructions.  Their lanes do not depend on the width
- * (CACT_MAX_LANES_T: several vectors side by side), so neither do their
- * results.  CACT_VEC_T, CACT_VMASK_T: the vector of elements of type T and
- * the integer vector of the same lanes' width.
+ * The vectors of cact_max_T and cact_sum_m1_f32: CACT_VBYTES bytes, 32 with
+ * AVX (one register), 16 otherwise (SSE2 and NEON registers: GCC would lower
+ * the compares of 32-byte vectors there element by element), so that their
+ * compares and selects are single instructions.  Their lanes do not depend on
+ * the width (CACT_MAX_LANES_T, CACT_SUM1_LANES: several vectors side by side),
+ * so neither do their results.  CACT_VEC_T, CACT_VMASK_T: the vector of
+ * elements of type T and the integer vector of the same lanes' width.
  */
 #ifdef __AVX__
 #define CACT_VBYTES 32
@@ -691,6 +691,19 @@ typedef float cact_vf __attribute__((vector_size(CACT_VBYTES)));
 typedef int32_t cact_vfi __attribute__((vector_size(CACT_VBYTES)));
 typedef double cact_vd __attribute__((vector_size(CACT_VBYTES)));
 typedef int64_t cact_vdi __attribute__((vector_size(CACT_VBYTES)));
+/* CACT_VD_LOAD_f32(v, p): v = the cact_vd of the floats p[0..]; GCC 12 splits
+   __builtin_convertvector to 4 doubles into two halves and an insert */
+#ifdef __AVX__
+#include <immintrin.h>
+#define CACT_VD_LOAD_f32(v, p)                                                 \
+    do { __m256d d_ = _mm256_cvtps_pd(_mm_loadu_ps(p));                        \
+         memcpy(&(v), &d_, sizeof d_); } while (0)
+#else
+#define CACT_VD_LOAD_f32(v, p)                                                 \
+    do { int j_;                                                               \
+         for (j_ = 0; j_ < CACT_VLEN_f64; j_++)                                \
+             (v)[j_] = (double)(p)[j_]; } while (0)
+#endif
 #define CACT_VEC_f32 cact_vf
 #define CACT_VMASK_f32 cact_vfi
 #define CACT_VEC_f64 cact_vd
@@ -861,5 +874,77 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
 CACT_ROW_REDUCTIONS(f32, float)
 CACT_ROW_REDUCTIONS(f64, double)
 
+/*
+ * cact_sum_m1_f32(e, n): sum_i e_i - 1 for the exponentials 0 <= e_i <= 1 of
+ * a float32 softmax row, one of which (a maximum's) is exactly 1: the sum of
+ * all terms but that one, which log_softmax takes the log1p of.  The terms
+ * equal to 1 (not below 1) are counted apart, exactly, so that the others
+ * keep their relative accuracy where their sum is tiny beside the 1.  The
+ * others are summed plainly in double: float32 needs no compensated sum, as a
+ * plain sum of m nonnegative terms (in any order) is within (m - 1) 2^-53
+ * relative of the exact sum.  They are taken by blocks of CACT_SUM1_BLOCK =
+ * 2^16 elements (each within 2^-37 relative), in CACT_SUM1_LANES lanes
+ * combined in a fixed order, and the block sums are combined compensated
+ * (cact_sum_add, about 2^-53 more), so the result is within about 2^-36
+ * relative of the exact sum for any n; the same bits for every instruction
+ * set and thread count.  (float64 rows keep the compensated cact_sum2_f64.)
+ */
+#define CACT_SUM1_LANES 16
+#define CACT_SUM1_BLOCK 65536
+CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *ones)
+{
+    double s[CACT_SUM1_LANES] = {0}, t = 0.0, u = 0.0, x;
+    ptrdiff_t i = 0;
+    int j;
+#if CACT_VLANES
+    {   /* the terms >= 1 are masked out of the lanes and counted in c (as
+           -1 per term < 1) */
+        cact_vd sv[CACT_SUM1_LANES / CACT_VLEN_f64], one = {0}, a;
+        cact_vdi k, c = {0};
+        int v;
+        one += 1.0;
+        for (v = 0; v < CACT_SUM1_LANES / CACT_VLEN_f64; v++)
+            sv[v] = one - one;
+        for (; i + CACT_SUM1_LANES <= n; i += CACT_SUM1_LANES)
+            for (v = 0; v < CACT_SUM1_LANES / CACT_VLEN_f64; v++) {
+                CACT_VD_LOAD_f32(a, e + i + v * CACT_VLEN_f64);
+                k = a < one;
+                sv[v] += (cact_vd)((cact_vdi)a & k);
+                c += k;
+            }
+        for (v = 0; v < CACT_SUM1_LANES / CACT_VLEN_f64; v++)
+            memcpy(s + v * CACT_VLEN_f64, &sv[v], sizeof a);
+        u = (double)i;
+        for (j = 0; j < CACT_VLEN_f64; j++)
+            u += (double)c[j];
+    }
+#else
+    for (; i + CACT_SUM1_LANES <= n; i += CACT_SUM1_LANES)
+        for (j = 0; j < CACT_SUM1_LANES; j++) {
+            x = (double)e[i + j];
+            s[j] += x < 1.0 ? x : 0.0;
+            u += x < 1.0 ? 0.0 : 1.0;
+        }
+#endif
+    for (; i < n; i++) {
+        x = (double)e[i];
+        t += x < 1.0 ? x : 0.0;
+        u += x < 1.0 ? 0.0 : 1.0;
+    }
+    for (j = 0; j < CACT_SUM1_LANES; j++)
+        t += s[j];
+    *ones += u;
+    return t;
+}
+CACT_INLINE double cact_sum_m1_f32(const float *e, ptrdiff_t n)
+{
+    double hi = 0.0, lo = 0.0, ones = 0.0;
+    ptrdiff_t i, b;
+    for (i = 0; i < n; i += CACT_SUM1_BLOCK) {
+        b = n - i < CACT_SUM1_BLOCK ? n - i : CACT_SUM1_BLOCK;
+        cact_sum_add(&hi, &lo, cact_sum_m1_block_f32(e + i, b, &ones));
+    }
+    return ((ones - 1.0) + hi) + lo;
+}
 
 #endif /* CACT_MATH_H */
