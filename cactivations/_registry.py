@@ -412,11 +412,16 @@ ACTIVATIONS = {
             derivative_formula="d softmax_k / d z_j = y_k (delta_kj - y_j)   (see softmax_jacobian)",
             backward_formula="dL/dz_k = y_k (g_k - sum_j g_j y_j)",
             numerics=(
-                "The row maximum m is subtracted first. The subtraction z_k - m is inexact "
-                "for wide rows, so its rounding error r (TwoSum) is carried into the "
-                "exponential, exp(z_k - m) ~ exp(d)(1 + r); the sum is compensated "
-                "(Neumaier) and float32 rows are computed in double. A row holding NaN or "
-                "+inf, or all -inf, gives NaN, as scipy.special.softmax does."
+                "A row of at most 64 entries that all lie within +-700 is taken as "
+                "exp(z_k) / sum_j exp(z_j) directly (each exp(z_k) is then a normal "
+                "double). Other rows have their maximum m subtracted first; the "
+                "subtraction z_k - m is inexact for wide rows, so its rounding error r "
+                "(TwoSum) is carried into the exponential, exp(z_k - m) ~ exp(d)(1 + r). "
+                "The sum is compensated for float64 and a plain double sum for float32 "
+                "(within about 2^-36 relative); the float32 exponentials are computed in "
+                "double for rows of at most 64 entries and in float arithmetic for longer "
+                "rows. A row holding NaN or +inf, or all -inf, gives NaN, as "
+                "scipy.special.softmax does."
             ),
             sweep=((-300.0, 300.0), (-300.0, 300.0)),
             limits=((float("nan"), 0.0), (float("nan"), float("nan"))),

@@ -481,6 +481,26 @@ def test_softmax_ulp(fname, dtype, K, mp_cache):
     assert_ulp(fname, dtype, list(range(K)), got_t[:, r], refs[r], f"axis=0 row {r}")
 
 
+@pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("fname", ["softmax", "log_softmax"])
+def test_softmax_ulp_long_row(fname, dtype, mp_cache):
+    # one row longer than the 2^16-element blocks of the float32 sum, with one
+    # logit dominating (the other terms sum to about 1e-12 beside its 1)
+    key = ("softmax_long", np.dtype(dtype).name)
+    if key not in mp_cache:
+        rng = np.random.default_rng(_seed("softmax_long", np.dtype(dtype).name))
+        X = rng.standard_normal((1, 70001)) * 3
+        X[0, 65540] += 45.0
+        X = X.astype(dtype)
+        mp_cache[key] = (X, _mp_softmax_rows(X))
+    X, (sm, lsm) = mp_cache[key]
+    refs = sm if fname == "softmax" else lsm
+    got = func(fname)(X)[0]
+    pick = np.r_[0:50, 65520:65560, 70001 - 50:70001]
+    assert_ulp(fname, dtype, list(pick), got[pick], [refs[0][j] for j in pick],
+               "row of 70001")
+
+
 def test_every_rowwise_activation_has_an_accuracy_test():
     # the softmax tests above cover the rowwise rows of the registry
     assert set(PUBLIC_ROWWISE) <= {"softmax"}, (
