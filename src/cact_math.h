@@ -654,20 +654,17 @@ CACT_ROWS_REDUCTIONS(f64, double)
  * baseline x86-64): the same operations on each lane in the same order as the
  * scalar loop of other compilers, so the same bits, but GCC does not
  * vectorize the scalar TwoSum lanes (it keeps them on the stack; 4x slower).
- * CACT_LANE_LOAD_T(v, p): v = 4 elements of p as doubles.
+ * CACT_LANE_LOAD_T(v, p): v = 4 elements of p as doubles (for float32 with
+ * AVX, CACT_VD_LOAD_f32 below: cact_v4d is then cact_vd).
  */
 #if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9))
 #define CACT_VLANES 1
 typedef double cact_v4d __attribute__((vector_size(32)));
 typedef float cact_v4f __attribute__((vector_size(16)));
 #define CACT_LANE_LOAD_f64(v, p) memcpy(&(v), (p), sizeof(cact_v4d))
-#define CACT_LANE_LOAD_f32(v, p)                                               \
-    do { cact_v4f f_; memcpy(&f_, (p), sizeof f_);                             \
-         (v) = __builtin_convertvector(f_, cact_v4d); } while (0)
 #define CACT_VSUM_ADD(s, c, x)                                                 \
     do { cact_v4d t_ = (s) + (x), b_ = t_ - (s);                               \
          (c) += ((s) - (t_ - b_)) + ((x) - b_); (s) = t_; } while (0)
-typedef int64_t cact_v4i __attribute__((vector_size(32)));
 /* m = v > m ? v : m, lane by lane (a compare and a bitwise select), for
    vectors of type VF and VI the integer vector of the same lanes' width */
 #define CACT_VMAX(m, v, VF, VI)                                                \
@@ -698,11 +695,15 @@ typedef int64_t cact_vdi __attribute__((vector_size(CACT_VBYTES)));
 #define CACT_VD_LOAD_f32(v, p)                                                 \
     do { __m256d d_ = _mm256_cvtps_pd(_mm_loadu_ps(p));                        \
          memcpy(&(v), &d_, sizeof d_); } while (0)
+#define CACT_LANE_LOAD_f32(v, p) CACT_VD_LOAD_f32(v, p)
 #else
 #define CACT_VD_LOAD_f32(v, p)                                                 \
     do { int j_;                                                               \
          for (j_ = 0; j_ < CACT_VLEN_f64; j_++)                                \
              (v)[j_] = (double)(p)[j_]; } while (0)
+#define CACT_LANE_LOAD_f32(v, p)                                               \
+    do { cact_v4f f_; memcpy(&f_, (p), sizeof f_);                             \
+         (v) = __builtin_convertvector(f_, cact_v4d); } while (0)
 #endif
 #define CACT_VEC_f32 cact_vf
 #define CACT_VMASK_f32 cact_vfi
