@@ -524,7 +524,7 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
     const double c = 0x1.9884533d43651p-2;      /* 1/sqrt(2 pi) */
     double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
     double a = fabs(zc), em1, e, t, f, ef, y, dy, ds;
-    e = cact_exp_d32(-0.5 * (zc * zc), &em1);                 /* z^2 exact */
+    e = cact_exp_d32(-0.5 * (zc * zc), &em1);       /* z^2 exact; >= -112.5 */
     t = (a - CACT_FE32_K) / (a + CACT_FE32_K);
     f = cact_fe32_mills_p((t - CACT_FE32_T_MID) * CACT_FE32_T_INV_HALF)
         * ((1.0 - t) * (c / (2.0 * CACT_FE32_K)));
@@ -555,7 +555,8 @@ CACT_FE_INLINE double cact_fe32_gelu_tanh_e(double z, double *d, int acc)
     double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
     double s = zc * zc, w, e, em1, o, q, y, dy;
     w = c2 * zc * (1.0 + k * s);
-    e = acc ? cact_exp_d32_acc(-fabs(w), &em1) : cact_exp_d32(-fabs(w), &em1);
+    e = acc ? cact_exp_d32_acc(-fabs(w), &em1)                /* |w| < 266 */
+            : cact_exp_d32(-fabs(w), &em1);
     o = 1.0 + e;
     y = zc < 0.0 ? zc * e / o : zc / o;
     q = c2 * zc * (1.0 + 3.0 * k * s);
@@ -576,21 +577,21 @@ CACT_FE_INLINE double cact_fe32_gelu_tanh(double z, double *d)
 /*
  * celu for float32 (and elu for alpha outside [2^-20, 128] in magnitude): in
  * double, exp and expm1
- * from cact_exp_d32 (clamped to [-700, 700], so that alpha exp, alpha expm1
+ * from cact_exp_d32 (the argument clamped to [-700, 700], so that alpha exp, alpha expm1
  * keep float32's tails for |alpha| < 2^250; celu with alpha < 0 overflows to
  * inf as in float64).
  */
 CACT_FE_INLINE double cact_fe32_elu(double z, double alpha, double *d)
 {
     double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
-    double e = cact_exp_d32(x, &em1);
+    double e = cact_exp_d32(cact_clamp700_neg(x), &em1);
     *d = z > 0.0 ? 1.0 : alpha * e;
     return z > 0.0 ? z : alpha * em1;
 }
 CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
 {
     double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
-    double e = cact_exp_d32(x / alpha, &em1);
+    double e = cact_exp_d32(cact_clamp700(x / alpha), &em1);
     *d = z > 0.0 ? 1.0 : e;
     return z > 0.0 ? z : alpha * em1;
 }

@@ -681,7 +681,7 @@ CACT_INLINE double cact_softplus_core_d32(double z, double beta, double *sig)
 {
     double t = beta * z, em1;
     double h = t > 64.0 ? 64.0 : t;         /* NaN stays */
-    double e = cact_exp_d32(-fabs(h), &em1);
+    double e = cact_exp_d32(cact_clamp700_neg(-fabs(h)), &em1);
     *sig = (h >= 0.0 ? 1.0 : e) / (1.0 + e);
     return t > 36.0 ? z : ((h > 0.0 ? h : 0.0) + cact_log1p_01_d32(e)) * (1.0 / beta);
 }
@@ -755,13 +755,13 @@ CACT_INLINE double cact_mish_d32(double z, double e, double *d)
 #define CACT_FAMILY_F32_D32(NAME, DEXP, CORE)                                  \
 CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
 {                                                                              \
-    double d, em1, e = DEXP(-fabs((double)z), &em1);                           \
+    double d, em1, e = DEXP(cact_clamp700_neg(-fabs((double)z)), &em1);        \
     CORE((double)z, e, &d);                                                    \
     return (float)d;                                                           \
 }                                                                              \
 CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
 {                                                                              \
-    double dd, em1, e = DEXP(-fabs((double)z), &em1);                          \
+    double dd, em1, e = DEXP(cact_clamp700_neg(-fabs((double)z)), &em1);       \
     double y = CORE((double)z, e, &dd);                                        \
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
@@ -898,7 +898,7 @@ CACT_INLINE double cact_tanhshrink_g_d32(double s)
 CACT_INLINE double cact_tanhshrink_d32(double z, double *d)
 {
     double a = fabs(z), em1, ac = a <= 1.0 ? a : 1.0, w = ac * ac;
-    double e = cact_exp_d32(-2.0 * a, &em1), o = 1.0 + e;
+    double e = cact_exp_d32(cact_clamp700_neg(-2.0 * a), &em1), o = 1.0 + e;
     double r = (ac * w) * cact_tanhshrink_g_d32(2.0 * w - 1.0);
     double th = em1 / o;                                    /* -tanh a */
     *d = th * th;

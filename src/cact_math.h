@@ -76,7 +76,6 @@ CACT_INLINE double cact_expm1_neg(double x, double *e_out)
     const double shift = 0x1.8p52; /* round-to-integer by addition */
     double kd, k, r, q, p, s;
     x = x < -746.0 ? -746.0 : x;    /* exp(-746) rounds to 0 */
-    x = x > 0.0 ? 0.0 : x;
     kd = x * 0x1.71547652b82fep0 + shift;
     k = kd - shift;
     r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
@@ -99,13 +98,13 @@ CACT_INLINE int32_t cact_to_bits_f32(float f) { int32_t i; memcpy(&i, &f, sizeof
  * cact_exp_neg_parts_f32 gives exp(x) = (1 + p) s 2^-32 with s = 2^(k+32) a
  * normal float for x >= -109 (x is clamped there, NaN stays), so that a caller
  * scales a product by 2^-32 last and rounds a subnormal result once.
- * For x <= 0; exp(x) rounds to 0 below -104.
+ * For x <= 0 (not clamped above, as cact_expm1_neg); exp(x) rounds to 0
+ * below -104.
  */
 #define CACT_EXP_NEG_PARTS_F32(XL)                                             \
     const float shift = 0x1.8p23f;                                             \
     float kd, k, r, q;                                                         \
     x = x < -109.0f ? -109.0f : x;                                             \
-    x = x > 0.0f ? 0.0f : x;                                                   \
     kd = x * 0x1.715476p0f + shift;                                            \
     k = kd - shift;                                                            \
     r = (x - k * 0x1.62e4p-1f) - k * 0x1.7f7d1cp-20f XL;                       \
@@ -142,8 +141,11 @@ CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
 /*
  * exp(x) for the float32 functions, which evaluate in double: float32 needs
  * about 2^-26 relative accuracy of the intermediate values, and double's
- * range covers float32's tails without scaling.  x is clamped to [-700, 700]
- * (NaN propagates), x = k ln2 + r with |r| <= ln2/2 (Cody-Waite as in
+ * range covers float32's tails without scaling.  x must lie in [-700, 700] or
+ * be NaN (which propagates): the callers clamp it (cact_clamp700, or
+ * cact_clamp700_neg where x <= 0) or bound it by construction, so that a
+ * bounded argument costs no compare and select.  x = k ln2 + r with
+ * |r| <= ln2/2 (Cody-Waite as in
  * cact_expm1_neg), exp(r) = 1 + p, p = r + r^2 q(r) with q a degree-5
  * Chebyshev interpolant of (expm1(r) - r)/r^2 (tools/fit_family_f32.py --exp;
  * p within 4.8e-10 of expm1(r), 1 + p within 2.0e-10 of exp(r), relative),
@@ -153,10 +155,17 @@ CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
  * 5e-18: exp to about 1 ulp of double), for the callers where a difference of
  * exp with other terms cancels near a root.
  */
+CACT_INLINE double cact_clamp700(double x)
+{
+    return x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);      /* NaN stays */
+}
+CACT_INLINE double cact_clamp700_neg(double x)                  /* x <= 0 */
+{
+    return x < -700.0 ? -700.0 : x;                             /* NaN stays */
+}
 #define CACT_EXP_D32_HEAD                                                      \
     const double shift = 0x1.8p52;                                             \
     double kd, k, r, q, p, s;                                                  \
-    x = x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);                         \
     kd = x * 0x1.71547652b82fep0 + shift;                                      \
     k = kd - shift;                                                            \
     r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
@@ -386,7 +395,7 @@ CACT_INLINE double cact_exp_diff_f64(double a, double b) { return cact_exp_diff(
 CACT_INLINE double cact_exp_diff_f32(double a, double b)
 {
     double em1;
-    return cact_exp_d32(a - b, &em1);
+    return cact_exp_d32(cact_clamp700_neg(a - b), &em1);
 }
 
 /*
