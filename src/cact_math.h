@@ -401,15 +401,16 @@ CACT_INLINE double cact_exp_diff_f32(double a, double b)
 /*
  * exp(a - b) for a <= b, floats, in float arithmetic (the long rows of the
  * float32 softmax family: twice the lanes of double): d = a - b and its exact
- * rounding error r (TwoSum, r = 0 where d overflows), then
- * exp(d + r) = (1 + p)(1 + r) s 2^-32 from cact_exp_neg_parts_f32, the 2^-32
- * applied last so that a subnormal result is rounded once.  Within about 1.5
- * ulp of float.
+ * rounding error r (TwoSum), then exp(d + r) = (1 + p)(1 + r) s 2^-32 from
+ * cact_exp_neg_parts_f32, the 2^-32 applied last so that a subnormal result
+ * is rounded once.  r is taken as 0 below d = -109, where exp(d) rounds to 0
+ * (and r, up to ulp(d)/2, is no longer small: 1 + r could be any size or
+ * sign) and where d is -inf or NaN.  Within about 1.5 ulp of float.
  */
 CACT_INLINE float cact_exp_diff_ff(float a, float b)
 {
     float d = a - b, bb = d - a, r = (a - (d - bb)) + (-b - bb), p, s, e;
-    r = fabsf(d) <= FLT_MAX ? r : 0.0f;
+    r = d >= -109.0f ? r : 0.0f;
     cact_exp_neg_parts_f32(d, &p, &s);
     e = 1.0f + p;
     return ((e + e * r) * s) * 0x1p-32f;

@@ -413,8 +413,8 @@ ROW_SIZES = (1, 2, 10, 100, 1000)
 
 def softmax_rows(K, dtype):
     """Rows of K logits up to +-300: bulk, full range, wide rows mixing +-300,
-    rows where one logit dominates (mildly and overwhelmingly), ties; and rows
-    around and beyond +-700."""
+    rows where one logit dominates (mildly and overwhelmingly), ties; rows
+    around and beyond +-700; and rows spread up to +-1e38."""
     rng = np.random.default_rng(_seed("softmax", K, np.dtype(dtype).name))
     rows = [rng.standard_normal(K) * 3 for _ in range(3)]
     rows.append(rng.uniform(-300, 300, K))
@@ -440,6 +440,12 @@ def softmax_rows(K, dtype):
     rows.append(rng.standard_normal(K) * 3 + 1e4)
     rows.append(np.where(rng.random(K) < 0.5, -1, 1) * rng.uniform(690, 760, K))
     rows.append(rng.uniform(695, 705, K))
+    # spreads far beyond any exp's range (the rounding error of z - max is then
+    # no longer small; every entry but the maximum gives 0)
+    rows.append(np.where(rng.random(K) < 0.5, -1, 1) * 10.0 ** rng.uniform(-3, 38, K))
+    d = rng.uniform(1e35, 1e37, K)
+    d[rng.integers(K)] = 1e38
+    rows.append(d)
     with np.errstate(all="ignore"):
         return np.stack(rows).astype(dtype)
 
