@@ -554,6 +554,31 @@ CACT_INLINE void cact_rows_sum2_1(const double *x, ptrdiff_t R, ptrdiff_t K, dou
 }
 
 /*
+ * cact_rows_sum_m1(x, R, K, s, u): for rows of exponentials 0 <= x <= 1 each
+ * holding a 1 (a maximum's), s[r] = the row sum - 1 for the float32 short rows
+ * of log_softmax, as cact_sum_m1_f32: the terms equal to 1 counted apart
+ * (exactly, in u), the others summed plainly in double (within (K - 1) 2^-53
+ * relative).  u is scratch.
+ */
+CACT_INLINE void cact_rows_sum_m1(const double *x, ptrdiff_t R, ptrdiff_t K, double *s, double *u)
+{
+    ptrdiff_t r, k;
+    double v;
+    for (r = 0; r < R; r++) {
+        s[r] = 0.0;
+        u[r] = -1.0;
+    }
+    for (k = 0; k < K; k++)
+        for (r = 0; r < R; r++) {
+            v = x[r * K + k];
+            s[r] += v < 1.0 ? v : 0.0;
+            u[r] += v < 1.0 ? 0.0 : 1.0;
+        }
+    for (r = 0; r < R; r++)
+        s[r] = u[r] + s[r];
+}
+
+/*
  * cact_rows_sum2(x, R, K, hi, lo): hi[r] + lo[r] = the sum of row r, any
  * finite terms, compensated (TwoSum, as cact_sum_add_lane: the correction of
  * a row whose sum overflows is NaN and its hi inf).
