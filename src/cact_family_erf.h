@@ -96,25 +96,51 @@ CACT_FE_INLINE double cact_fe_pow2(double n)
  * The reduction and the polynomial are those of cact_expm1_neg (Cody-Waite
  * with ln2 in two parts, Taylor polynomial of degree 13 on |r| <= ln2/2).
  */
+CACT_FE_INLINE double cact_fe_exp_reduce(double x, double xl, double *k, double *pm)
+{
+    /* x = k ln2 + r, *pm = exp(r + xl) - 1; returns k + 1.5 2^52 (k in the low bits) */
+    const double shift = 0x1.8p52;
+    double kd, r, q, p;
+    kd = x * 0x1.71547652b82fep0 + shift;
+    *k = kd - shift;
+    r = (x - *k * 0x1.62e42fefa3800p-1) - *k * 0x1.ef35793c76730p-45;
+    q = cact_expm1_taylor_q(r);
+    p = r + (r * r) * q;
+    *pm = p + (xl + p * xl);        /* exp(r + xl) - 1, to first order in xl */
+    return kd;
+}
 CACT_FE_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double *s2,
                                      double *s, double *pm)
 {
-    const double shift = 0x1.8p52;
-    double kd, k, r, q, p, j;
+    double k, j;
     x = x < -790.0 ? -790.0 : x;
     x = x > 710.0 ? 710.0 : x;
-    kd = x * 0x1.71547652b82fep0 + shift;
-    k = kd - shift;
-    r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
-    q = cact_expm1_taylor_q(r);
-    p = r + (r * r) * q;
-    p = p + (xl + p * xl);          /* exp(r + xl) - 1, to first order in xl */
-    *pm = p;
+    (void)cact_fe_exp_reduce(x, xl, &k, pm);
     j = k < -1000.0 ? -128.0 : (k > 1000.0 ? 64.0 : 0.0);
     *s1 = cact_fe_pow2(k - j);
     *s2 = cact_fe_pow2(j);
     *s = *s1 * *s2;
-    return 1.0 + p;
+    return 1.0 + *pm;
+}
+/*
+ * cact_fe_exp_parts for x <= 0 (or NaN; the callers pass min(z, 0) or -|w|):
+ * x clamped at -790 only, *s1 = 2^(k + 128) (normal for every k >= -1140
+ * here) and *s2 = 2^-128, so that no compare picks the split of 2^k.  Where
+ * (c m) s1 s2 is not 0, (c m) s1 >= 2^-947 is normal: the product is rounded
+ * once for any factor |c| < 2^894 (above, (c m) s1 can overflow: elu, whose
+ * alpha may be that large, keeps cact_fe_exp_parts; selu and gelu take this).
+ */
+CACT_FE_INLINE double cact_fe_exp_parts_neg(double x, double xl, double *s1, double *s2,
+                                         double *s, double *pm)
+{
+    const double shift = 0x1.8p52;
+    double k, kd;
+    x = x < -790.0 ? -790.0 : x;
+    kd = cact_fe_exp_reduce(x, xl, &k, pm);
+    *s1 = cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023 + 128) << 52);
+    *s2 = 0x1p-128;
+    *s = *s1 * 0x1p-128;
+    return 1.0 + *pm;
 }
 
 /*
@@ -128,7 +154,7 @@ CACT_FE_INLINE double cact_fe_scale(double ch, double cl, double m, double pm, d
 }
 CACT_FE_INLINE double cact_fe_exp_mul(double x, double xl, double ch, double cl)
 {
-    double s1, s2, s, pm, m = cact_fe_exp_parts(x, xl, &s1, &s2, &s, &pm);
+    double s1, s2, s, pm, m = cact_fe_exp_parts_neg(x, xl, &s1, &s2, &s, &pm);
     double y = cact_fe_scale(ch, cl, m, pm, s1, s2);
     return x < -790.0 ? 0.0 * ch : y;
 }
@@ -315,13 +341,22 @@ CACT_FE_INLINE double cact_fe_gelu_tanh_d(double t)
  * tests z <= 0).  alpha exp(z) is scaled before the final power of 2, so a
  * subnormal result is rounded once (for 2^-60 < |alpha| < 2^60).
  */
-CACT_FE_INLINE double cact_fe_elu(double z, double alpha, double *d)
+CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
 {
     double s1, s2, s, pm;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
-    (void)cact_fe_exp_parts(x, 0.0, &s1, &s2, &s, &pm);
+    /* neg (a constant): the fixed split of cact_fe_exp_parts_neg, for an alpha
+       whose product with 2^129 does not overflow; else the general split */
+    if (neg)
+        (void)cact_fe_exp_parts_neg(x, 0.0, &s1, &s2, &s, &pm);
+    else
+        (void)cact_fe_exp_parts(x, 0.0, &s1, &s2, &s, &pm);
     *d = z > 0.0 ? 1.0 : (x < -790.0 ? 0.0 * alpha : ((alpha + alpha * pm) * s1) * s2);
     return z > 0.0 ? z : alpha * (s * pm + (s - 1.0));
+}
+CACT_FE_INLINE double cact_fe_elu(double z, double alpha, double *d)
+{
+    return cact_fe_elu_k(z, alpha, d, 0);
 }
 
 /* ----------------------------------------------------------------- selu */
@@ -335,7 +370,7 @@ CACT_FE_INLINE double cact_fe_elu(double z, double alpha, double *d)
 #define CACT_SELU_SCALE_ALPHA 0x1.c212cc640f031p+0  /* 1.7580993408473768599 */
 CACT_FE_INLINE double cact_fe_selu(double z, double *d)
 {
-    double dn, y = cact_fe_elu(z, CACT_SELU_SCALE_ALPHA, &dn);
+    double dn, y = cact_fe_elu_k(z, CACT_SELU_SCALE_ALPHA, &dn, 1);
     *d = z > 0.0 ? CACT_SELU_SCALE : dn;
     return z > 0.0 ? CACT_SELU_SCALE * z : y;
 }
@@ -439,7 +474,7 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
     wh = cact_fe_dd_mul(c2h, c2l, vh, vl, &wl);         /* 2u */
     xh = wh < 0.0 ? wh : -wh;                           /* -|2u| */
     xl = wh < 0.0 ? wl : -wl;
-    m = cact_fe_exp_parts(xh, xl, &s1, &s2, &s, &pm);
+    m = cact_fe_exp_parts_neg(xh, xl, &s1, &s2, &s, &pm);
     e = (m * s1) * s2;
     oh = cact_fe_fast_two_sum(1.0, e, &ol);             /* 1 + e */
     fh = cact_fe_dd_div(zc, 0.0, oh, ol, &fl);          /* z / (1 + e) */
@@ -517,7 +552,8 @@ CACT_FE_INLINE double cact_fe32_gelu_d(double s)
  * cancellation except near the root z0 of gelu', where gelu'(z) = (z - z0) H(z)
  * on [-0.85, -0.65] (H of degree 6, z - z0 from z0 as a double-double; outside,
  * |z - z0| > 0.098 and the error of F is amplified at most about 3 times).
- * Beyond |z| = 15 float32 gives z and 1 (z > 0), -0 and -0 (z < 0).
+ * Beyond |z| = 15 (z clamped there, except in the factor z of z (1 - E F))
+ * the double values round to z and 1 (z > 0), -0 and -0 (z < 0) in float32.
  */
 CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
 {
@@ -529,13 +565,12 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
     f = cact_fe32_mills_p((t - CACT_FE32_T_MID) * CACT_FE32_T_INV_HALF)
         * ((1.0 - t) * (c / (2.0 * CACT_FE32_K)));
     ef = e * f;
-    y = zc < 0.0 ? zc * ef : zc * (1.0 - ef);
+    y = zc < 0.0 ? zc * ef : z * (1.0 - ef);
     dy = e * (f - a * c);
     dy = zc < 0.0 ? dy : 1.0 - dy;
     ds = (zc - CACT_FE32_GELU_D_MID) * CACT_FE32_GELU_D_INV_HALF;
-    dy = fabs(ds) <= 1.0 ? ((zc - CACT_GELU_Z0_HI) - CACT_GELU_Z0_LO) * cact_fe32_gelu_d(ds) : dy;
-    *d = z > 15.0 ? 1.0 : (z < -15.0 ? -0.0 : dy);
-    return z > 15.0 ? z : (z < -15.0 ? -0.0 : y);
+    *d = fabs(ds) <= 1.0 ? ((zc - CACT_GELU_Z0_HI) - CACT_GELU_Z0_LO) * cact_fe32_gelu_d(ds) : dy;
+    return y;
 }
 
 /*
@@ -547,7 +582,8 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
  * Near the root z1 of g', (1 + e) + q cancels; its absolute error is a few
  * ulp of double (e to about 1 ulp), and the float32 nearest z1 is 1.1e-8 away
  * from it, so g' keeps about 2^-26 relative accuracy there without a separate
- * expansion.  Beyond |z| = 15 float32 gives z and 1, -0 and -0.
+ * expansion.  Beyond |z| = 15 (z clamped there, except in z / (1 + e)) the
+ * double values round to z and 1, -0 and -0 in float32.
  */
 CACT_FE_INLINE double cact_fe32_gelu_tanh_e(double z, double *d, int acc)
 {
@@ -558,11 +594,10 @@ CACT_FE_INLINE double cact_fe32_gelu_tanh_e(double z, double *d, int acc)
     e = acc ? cact_exp_d32_acc(-fabs(w), &em1)                /* |w| < 266 */
             : cact_exp_d32(-fabs(w), &em1);
     o = 1.0 + e;
-    y = zc < 0.0 ? zc * e / o : zc / o;
+    y = (zc < 0.0 ? zc * e : z) / o;
     q = c2 * zc * (1.0 + 3.0 * k * s);
-    dy = zc < 0.0 ? e * (o + q) / (o * o) : (o + q * e) / (o * o);
-    *d = z > 15.0 ? 1.0 : (z < -15.0 ? -0.0 : dy);
-    return z > 15.0 ? z : (z < -15.0 ? -0.0 : y);
+    *d = (zc < 0.0 ? e * (o + q) : o + q * e) / (o * o);
+    return y;
 }
 /* the forward alone does not cancel: cact_exp_d32 */
 CACT_FE_INLINE double cact_fe32_gelu_tanh_fwd(double z, double *d)
