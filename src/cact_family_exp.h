@@ -812,19 +812,39 @@ CACT_INLINE float cact_silu_q_f32(float d)
     p = p * d + 0x1.2c56340000000p-3f;
     return 0x1.be14100000000p-3f + (0x1.27ad300000000p-33f + p * d);
 }
+/* the forward value from es = e 2^32 and zc (z clamped at -109 below, and
+   above or not) */
+CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
+{
+    float o = 1.0f + es * 0x1p-32f;
+    return ((z >= 0.0f ? z : zc * es) / o) * (z >= 0.0f ? 1.0f : 0x1p-32f);
+}
 CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
 {
     float p, s, zc = z < -109.0f ? -109.0f : (z > 109.0f ? 109.0f : z);
     cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
-    float es = s + s * p, e = es * 0x1p-32f, o = 1.0f + e, den = 1.0f + e * (2.0f + e);
+    float es = s + s * p, e = es * 0x1p-32f, den = 1.0f + e * (2.0f + e);
     float sc = zc >= 0.0f ? 1.0f : 0x1p-32f;
     float dc = (zc >= 0.0f ? 1.0f + e * (1.0f + zc) : es * ((1.0f + zc) + e)) / den;
     float dh = zc - CACT_SILU_ROOT_HI_F32;
     float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
     *d = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc * sc;
-    return ((z >= 0.0f ? z : zc * es) / o) * sc;        /* zc >= 0 exactly where z >= 0 */
+    return cact_silu_y_f32(z, zc, es);                  /* zc >= 0 exactly where z >= 0 */
 }
-CACT_SPLIT_FWD_DERIV(silu, float, f32, (), ())
+/* the forward alone needs z clamped below only (exp clamps its argument at -109
+   too), which saves the compares and selects of the upper clamp */
+CACT_INLINE float cact_silu_f32(float z)
+{
+    float p, s, zc = z < -109.0f ? -109.0f : z;          /* NaN stays */
+    cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
+    return cact_silu_y_f32(z, zc, s + s * p);
+}
+CACT_INLINE float cact_silu_derivative_f32(float z)
+{
+    float d;
+    cact_silu_fwd_deriv_f32(z, &d);
+    return d;
+}
 
 CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 {
