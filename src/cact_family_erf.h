@@ -139,7 +139,7 @@ CACT_FE_INLINE double cact_fe_exp_parts_neg(double x, double xl, double *s1, dou
     kd = cact_fe_exp_reduce(x, xl, &k, pm);
     *s1 = cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023 + 128) << 52);
     *s2 = 0x1p-128;
-    *s = *s1 * 0x1p-128;
+    *s = *s1 * *s2;
     return 1.0 + *pm;
 }
 

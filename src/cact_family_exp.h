@@ -839,12 +839,7 @@ CACT_INLINE float cact_silu_f32(float z)
     cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
     return cact_silu_y_f32(z, zc, s + s * p);
 }
-CACT_INLINE float cact_silu_derivative_f32(float z)
-{
-    float d;
-    cact_silu_fwd_deriv_f32(z, &d);
-    return d;
-}
+CACT_DERIV_FROM_FWD_DERIV(silu, float, f32, (), ())
 
 CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 {

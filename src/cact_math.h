@@ -200,23 +200,26 @@ CACT_INLINE double cact_exp_d32_acc(double x, double *em1)
  * them on.
  *   CACT_SPLIT_FWD_DERIV(NAME, C, T, PDECL, PARGS): cact_NAME_T and
  *     cact_NAME_derivative_T from cact_NAME_fwd_deriv_T (the compiler drops the
- *     output not used);
+ *     output not used); CACT_DERIV_FROM_FWD_DERIV: the derivative alone, for
+ *     a forward written apart;
  *   CACT_F32_FROM_D32(FN, CORE, PDECL, PARGS): float FN(float z, float *d, ...)
  *     from double CORE(double z, ..., double *d), both outputs rounded once.
  */
 #define CACT_ID(...) __VA_ARGS__
-#define CACT_SPLIT_FWD_DERIV(NAME, C, T, PDECL, PARGS)                         \
-CACT_INLINE C cact_##NAME##_##T(C z CACT_ID PDECL)                             \
-{                                                                              \
-    C d;                                                                       \
-    return cact_##NAME##_fwd_deriv_##T(z, &d CACT_ID PARGS);                   \
-}                                                                              \
+#define CACT_DERIV_FROM_FWD_DERIV(NAME, C, T, PDECL, PARGS)                    \
 CACT_INLINE C cact_##NAME##_derivative_##T(C z CACT_ID PDECL)                  \
 {                                                                              \
     C d;                                                                       \
     cact_##NAME##_fwd_deriv_##T(z, &d CACT_ID PARGS);                          \
     return d;                                                                  \
 }
+#define CACT_SPLIT_FWD_DERIV(NAME, C, T, PDECL, PARGS)                         \
+CACT_INLINE C cact_##NAME##_##T(C z CACT_ID PDECL)                             \
+{                                                                              \
+    C d;                                                                       \
+    return cact_##NAME##_fwd_deriv_##T(z, &d CACT_ID PARGS);                   \
+}                                                                              \
+CACT_DERIV_FROM_FWD_DERIV(NAME, C, T, PDECL, PARGS)
 #define CACT_F32_FROM_D32(FN, CORE, PDECL, PARGS)                              \
 CACT_INLINE float FN(float z, float *d CACT_ID PDECL)                          \
 {                                                                              \
