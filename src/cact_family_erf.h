@@ -589,7 +589,7 @@ CACT_FE_INLINE double cact_fe32_gelu_tanh_e(double z, double *d, int acc)
 {
     const double c2 = 0x1.9884533d43651p+0, k = 0.044715;    /* 2 sqrt(2/pi) */
     double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
-    double s = zc * zc, w, e, em1, o, q, y, dy;
+    double s = zc * zc, w, e, em1, o, q, y;
     w = c2 * zc * (1.0 + k * s);
     e = acc ? cact_exp_d32_acc(-fabs(w), &em1)                /* |w| < 266 */
             : cact_exp_d32(-fabs(w), &em1);

@@ -60,7 +60,9 @@ def test_exception_in_a_thread_pool(v):
 # ------------------------------------------------------- KeyboardInterrupt
 
 _LONG_CALLS = """
-    import sys, time, numpy as np, cactivations as ca
+    import signal, sys, time, numpy as np, cactivations as ca
+    # Python's own handler, also where the parent started this with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     z = np.random.default_rng(0).standard_normal((2000, 1000))
     t = np.random.default_rng(1).uniform(size=z.shape)
     expected = ca.softmax(z[:3])
