@@ -5,7 +5,8 @@ Usage: python tools/family_check_erf.py [--quick] [--vec]
 Generates a C file with one array loop per function, dtype and output
 (forward, derivative, and fwd_deriv writing the forward values to y[0:n] and
 the derivatives to y[n:2n]), compiles it with gcc -O3 -fno-trapping-math
--fno-math-errno (once for -march=x86-64, once for -march=x86-64-v3), loads it
+-fno-math-errno (for -march=x86-64, -march=x86-64-v3 and, where this CPU runs
+it, -march=x86-64-v4), loads it
 with ctypes, sweeps each function (log-spaced into both tails down to the
 subnormals, uniform, random, and dense points around the roots of the
 derivatives and the switch points of the formulas) and prints the worst error
@@ -37,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = __import__("runpy").run_path(str(ROOT / "cactivations" / "_registry.py"))["ACTIVATIONS"]
 BOUND = 4.0
 VARIANTS = {"x86-64": ["-march=x86-64"], "x86-64-v3": ["-march=x86-64-v3"]}
+if __import__("runpy").run_path(str(ROOT / "cactivations" / "_cpu.py"))["cpu_supports"]("avx512"):
+    VARIANTS["x86-64-v4"] = ["-march=x86-64-v4"]      # AVX-512, where this CPU runs it
 CFLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared"]
 SELU_SA = -1.7580993408473768599
 
