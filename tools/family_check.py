@@ -6,9 +6,10 @@ Generates a C file with one array loop per function
 (void loop_NAME_T(const C *x, C *y, long n, double p0, double p1); the fused
 loop_NAME_fwd_deriv_T also takes C *d), compiles it with gcc
 -O3 -fno-trapping-math -fno-math-errno -fPIC -shared for -march=x86-64,
--march=x86-64-v3 and, where this CPU runs it, -march=x86-64-v4, loads it with ctypes and compares every output (forward,
-derivative, and both outputs of fwd_deriv) with tools/family_ref.py on a sweep:
-log-spaced into both tails down to the subnormals, uniform and random ranges,
+-march=x86-64-v3 and, where this CPU runs it, -march=x86-64-v4, loads it with
+ctypes and compares every output (forward, derivative, and both outputs of
+fwd_deriv) with tools/family_ref.py on a sweep: log-spaced into both tails down
+to the subnormals, uniform and random ranges,
 and dense points around the roots of the derivatives, the branch boundaries and
 the softplus cut.  Prints the worst ULP per function, dtype, variant and output
 with the input where it occurs, checks NaN and +-inf, reports the invalid,
