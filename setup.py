@@ -74,7 +74,7 @@ def render_kernels(suffix):
         template,
         acts=[
             {"name": a.name, "bwd": a.backward_from,
-             "np": sum(1 for p in a.params if p.check != "choice"), "guard": a.f32_guard}
+             "np": sum(1 for p in a.params if p.check != "choice"), "guard": a.guard}
             for a in acts.values() if a.kind == "elementwise"
         ],
     )

@@ -74,11 +74,13 @@ class Activation(NamedTuple):
     breakpoints: Tuple[float, ...] = ()
     #: piecewise polynomial (no transcendental function): bandwidth-bound
     piecewise: bool = False
-    #: the float32 kernels hold only for some parameter values: the C header
-    #: then defines int cact_<name>_f32_fast(p0, p1), true where they hold, and
-    #: cact_<name>[_derivative|_fwd_deriv]_wide_f32 for the others; the loops
-    #: test it once per call (e.g. elu: float arithmetic for the usual alpha)
-    f32_guard: bool = False
+    #: the dtypes ("f32", "f64") whose kernels hold only for some parameter
+    #: values: for each such T the C header defines int cact_<name>_T_fast(p0,
+    #: p1), true where they hold, and cact_<name>[_derivative|_fwd_deriv]_wide_T
+    #: for the others; the loops test it once per call (e.g. elu: float
+    #: arithmetic in float32, a fixed split of exp's power of 2 in float64, for
+    #: the usual alpha)
+    guard: Tuple[str, ...] = ()
 
 
 ACTIVATIONS = {
@@ -171,7 +173,7 @@ ACTIVATIONS = {
             limits=((float("inf"), float("-inf")), (1.0, 0.01)),
             params=(Param("negative_slope", 0.01, "finite", doc="slope for z <= 0"),),
             backward_from="input",
-            f32_guard=True,
+            guard=("f32",),
             kinks="leaky_relu'(0) = negative_slope",
             breakpoints=(0.0,),
             piecewise=True,
@@ -191,7 +193,7 @@ ACTIVATIONS = {
             limits=((float("inf"), -1.0), (1.0, 0.0)),
             params=(Param("alpha", 1.0, "finite", doc="the value of -elu(-inf)"),),
             backward_from="input",
-            f32_guard=True,
+            guard=("f32", "f64"),
             kinks="elu'(0) = alpha",
             breakpoints=(0.0,),
         ),
@@ -224,7 +226,7 @@ ACTIVATIONS = {
             limits=((float("inf"), -1.0), (1.0, 0.0)),
             params=(Param("alpha", 1.0, "nonzero", doc="the value of -celu(-inf), not 0"),),
             backward_from="input",
-            f32_guard=True,
+            guard=("f32", "f64"),
             kinks="celu'(0) = 1",
             breakpoints=(0.0,),
         ),
@@ -313,7 +315,7 @@ ACTIVATIONS = {
                     Param("threshold", 20.0, "real",
                           doc="PyTorch's cut to z; accepted, and the result stays exact")),
             backward_from="input",
-            f32_guard=True,
+            guard=("f32",),
         ),
         Activation(
             name="log_sigmoid",

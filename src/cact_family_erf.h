@@ -22,7 +22,7 @@
  * and gelu_tanh evaluate in double with the accuracy float32 needs (see
  * "float32" below: low-degree polynomials, no double-double arithmetic) and
  * round once; float32 selu, and elu for 2^-20 <= |alpha| <= 128 (the
- * registry's f32_guard: cact_elu_f32_fast, with cact_elu_*_wide_f32 in double
+ * registry's guard: cact_elu_f32_fast, with cact_elu_*_wide_f32 in double
  * for other alpha), run in float arithmetic.  The float64 functions are
  * independent of them.  Results are checked against
  * mpmath by tools/family_check_erf.py (4 ULP bound), including the tails down
@@ -339,7 +339,9 @@ CACT_FE_INLINE double cact_fe_gelu_tanh_d(double t)
  * elu(z) = z for z > 0, alpha expm1(z) otherwise; elu'(z) = 1 for z > 0,
  * alpha exp(z) otherwise (at z = 0 alpha, as PyTorch's elu_backward, which
  * tests z <= 0).  alpha exp(z) is scaled before the final power of 2, so a
- * subnormal result is rounded once (for 2^-60 < |alpha| < 2^60).
+ * subnormal result is rounded once: with the fixed split (neg) for every
+ * |alpha| <= 2^894 (the scaled product is subnormal only where the result
+ * rounds to 0), with the general one for 2^-60 < |alpha| < 2^60.
  */
 CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
 {
@@ -383,7 +385,9 @@ CACT_FE_INLINE double cact_fe_selu(double z, double *d)
  * double-double q + ql, so that exp keeps its relative accuracy for large |q|.
  * For alpha < 0, exp(z / alpha) overflows once z / alpha > 709.78, and so does
  * the forward value, even where |alpha| exp(z / alpha) would still be finite
- * (|alpha| < 1).
+ * (|alpha| < 1).  Where |q| < 2^-54 the forward value is z itself (alpha
+ * expm1(q) = z (1 + q/2 + ...) rounds to z), as q may have lost bits to
+ * underflow there (a subnormal z over a large alpha).
  */
 CACT_FE_INLINE double cact_fe_celu(double z, double alpha, double *d)
 {
@@ -393,7 +397,7 @@ CACT_FE_INLINE double cact_fe_celu(double z, double alpha, double *d)
     m = cact_fe_exp_parts(q, ql, &s1, &s2, &s, &pm);
     m = (m * s1) * s2;                      /* exp(q + ql) */
     *d = z > 0.0 ? 1.0 : (q < -790.0 ? 0.0 : m);
-    return z > 0.0 ? z : alpha * (q > 42.0 ? m : s * pm + (s - 1.0));
+    return z > 0.0 || fabs(q) < 0x1p-54 ? z : alpha * (q > 42.0 ? m : s * pm + (s - 1.0));
 }
 
 /* ----------------------------------------------------------------- gelu */
@@ -703,9 +707,29 @@ CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d CACT_ID PDECL
     *d = (float)dd;                                                            \
     return (float)y;                                                           \
 }
-CACT_FE_API_F64(elu, cact_fe_elu, (, double alpha), (, alpha))
 /*
- * elu for float32 (the registry's f32_guard): the float arithmetic of selu
+ * elu for float64 (the registry's guard): for |alpha| <= 2^894
+ * (cact_elu_f64_fast) the fixed split of exp's power of 2 (neg = 1 in
+ * cact_fe_elu_k: alpha 2^(k+128) does not overflow), which needs no compare
+ * per element; the general split (cact_elu_*_wide_f64) for larger alpha.  Both
+ * round alpha exp(z) once, so they give the same results where both hold.
+ */
+CACT_FE_INLINE int cact_elu_f64_fast(double alpha)
+{
+    return fabs(alpha) <= 0x1p894;
+}
+CACT_FE_INLINE double cact_elu_fwd_deriv_f64(double z, double *d, double alpha)
+{
+    return cact_fe_elu_k(z, alpha, d, 1);
+}
+CACT_FE_INLINE double cact_elu_fwd_deriv_wide_f64(double z, double *d, double alpha)
+{
+    return cact_fe_elu_k(z, alpha, d, 0);
+}
+CACT_SPLIT_FWD_DERIV(elu, double, f64, (, double alpha), (, alpha))
+CACT_SPLIT_FWD_DERIV(elu, double, wide_f64, (, double alpha), (, alpha))
+/*
+ * elu for float32 (the registry's guard): the float arithmetic of selu
  * (cact_fe32f_elu) with alpha = ah + al as two floats, for 2^-20 <= |alpha|
  * <= 128 (cact_elu_f32_fast), where the clamp of exp's argument at -109 is
  * exact (|alpha| exp(-109) < 2^-150 rounds to 0) and the products stay normal
@@ -724,9 +748,43 @@ CACT_FE_INLINE float cact_elu_fwd_deriv_f32(float z, float *d, double alpha)
 CACT_SPLIT_FWD_DERIV(elu, float, f32, (, double alpha), (, alpha))
 CACT_F32_FROM_D32(cact_elu_fwd_deriv_wide_f32, cact_fe32_elu, (, double alpha), (, alpha))
 CACT_SPLIT_FWD_DERIV(elu, float, wide_f32, (, double alpha), (, alpha))
-CACT_FE_API_F64(celu, cact_fe_celu, (, double alpha), (, alpha))
 /*
- * celu for float32 (the registry's f32_guard) in float arithmetic, for
+ * celu for float64 (the registry's guard): for 2^-980 <= alpha <= 2^980
+ * (cact_celu_f64_fast) 1/alpha = ih + il as a double-double, which depends on
+ * alpha alone (the compiler computes it once, out of the loop), q + ql = x ih
+ * + x il (x ih exactly by two_prod; within about 2^-100 relative of x/alpha,
+ * as the quotient of cact_fe_celu), and q <= 0, so that exp takes the fixed
+ * split of its power of 2; no division and no compare picking a split per
+ * element.  x is z clamped to [-2^990, 0] (for two_prod without FMA; below,
+ * x/alpha < -1024 still gives exp 0).  The general cact_fe_celu
+ * (cact_celu_*_wide_f64) for other alpha.
+ */
+CACT_FE_INLINE int cact_celu_f64_fast(double alpha)
+{
+    return alpha >= 0x1p-980 && alpha <= 0x1p980;
+}
+CACT_FE_INLINE double cact_celu_fwd_deriv_f64(double z, double *d, double alpha)
+{
+    double s1, s2, s, pm, m, e, pl, q, ql;
+    double ih = 1.0 / alpha, p = cact_fe_two_prod(alpha, ih, &pl);
+    double il = ((1.0 - p) - pl) / alpha;           /* 1 - p is exact */
+    double x = z > 0.0 ? 0.0 : (z < -0x1p990 ? -0x1p990 : z);   /* NaN stays */
+    q = cact_fe_two_prod(x, ih, &e);
+    ql = e + x * il;
+    ql = fabs(q) <= DBL_MAX ? ql : 0.0;             /* q infinite: ql is not finite */
+    m = cact_fe_exp_parts_neg(q, ql, &s1, &s2, &s, &pm);
+    m = (m * s1) * s2;                              /* exp(q + ql) */
+    *d = z > 0.0 ? 1.0 : (q < -790.0 ? 0.0 : m);
+    return z > 0.0 || fabs(q) < 0x1p-54 ? z : alpha * (s * pm + (s - 1.0));
+}
+CACT_FE_INLINE double cact_celu_fwd_deriv_wide_f64(double z, double *d, double alpha)
+{
+    return cact_fe_celu(z, alpha, d);
+}
+CACT_SPLIT_FWD_DERIV(celu, double, f64, (, double alpha), (, alpha))
+CACT_SPLIT_FWD_DERIV(celu, double, wide_f64, (, double alpha), (, alpha))
+/*
+ * celu for float32 (the registry's guard) in float arithmetic, for
  * 2^-20 <= alpha <= 2^20 where the target has FMA (cact_celu_f32_fast; the
  * double formulas of cact_fe32_celu otherwise): 1/alpha = ih + il as two floats
  * (within 2^-48 relative), q = z/alpha = qh + ql with qh = z ih and

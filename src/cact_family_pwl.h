@@ -80,7 +80,7 @@ CACT_PWL(f64, f64, double)
 CACT_PWL(f32, wide_f32, float)
 
 /*
- * leaky_relu for float32 (the registry's f32_guard): z s with s = sh + sl as
+ * leaky_relu for float32 (the registry's guard): z s with s = sh + sl as
  * two floats, sh z + sl z, in float arithmetic (twice the lanes of the double
  * product): within 1 ulp, and the correctly rounded product for all but about
  * 1 in 2000 inputs (float(s) z, PyTorch's, is off by 1 ulp for about 1 in 4);

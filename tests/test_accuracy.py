@@ -351,6 +351,75 @@ def test_elementwise_ulp_2d_and_strided(act, deriv, dtype, mp_cache):
 
 
 # ---------------------------------------------------------------------------
+# parameter values on both sides of the registry's guards
+# ---------------------------------------------------------------------------
+
+#: mpmath forward and derivative of the activations whose kernels are guarded
+#: on their parameters, as functions of (x, parameters)
+MP_PARAMETRIZED = {
+    "leaky_relu": (lambda x, p: x if x > 0 else x * mpf(p["negative_slope"]),
+                   lambda x, p: mpf(1) if x > 0 else mpf(p["negative_slope"])),
+    "elu": (lambda x, p: x if x > 0 else mpf(p["alpha"]) * mpmath.expm1(x),
+            lambda x, p: mpf(1) if x > 0 else mpf(p["alpha"]) * mpmath.exp(x)),
+    "celu": (lambda x, p: x if x > 0 else mpf(p["alpha"]) * mpmath.expm1(x / mpf(p["alpha"])),
+             lambda x, p: mpf(1) if x > 0 else mpmath.exp(x / mpf(p["alpha"]))),
+    "softplus": (lambda x, p: _mp_softplus(mpf(p["beta"]) * x) / mpf(p["beta"]),
+                 lambda x, p: _mp_sigmoid(mpf(p["beta"]) * x)),
+}
+
+#: parameter values inside and outside the fast range of each guard (float32:
+#: elu 2^-20 <= |alpha| <= 128, celu 2^-20 <= alpha <= 2^20, leaky_relu
+#: 2^-60 <= |slope| <= 1, softplus beta = 1; float64: elu |alpha| <= 2^894,
+#: celu 2^-980 <= alpha <= 2^980),
+#: with the input range of each (where the results are finite in float32)
+GUARD_CASES = {
+    "leaky_relu": [({"negative_slope": s}, None) for s in (0.2, -0.75, 3.0, 1e-30)],
+    "elu": [({"alpha": a}, None) for a in (0.5, -2.0, 300.0, 1e-7)]
+    + [({"alpha": a}, "f64") for a in (2.0 ** 894, 2.0 ** 895, 1e300, -1e300)],
+    "celu": [({"alpha": a}, None) for a in (0.25, 3e6, 1e-7, -2.0)]
+    + [({"alpha": a}, "f64") for a in (2.0 ** -980, 2.0 ** -981, 1e295, 2.0 ** 981)],
+    "softplus": [({"beta": b, "threshold": 20.0}, None) for b in (1.0, 2.0, 0.5, 0.3, 7.0)],
+}
+
+
+def _guard_cases():
+    for act, cases in GUARD_CASES.items():
+        assert ACTIVATIONS[act].guard, f"{act} has no guard in the registry"
+        for params, only in cases:
+            for dtype in FLOATS:
+                if only is None or only == {np.float32: "f32", np.float64: "f64"}[dtype]:
+                    yield pytest.param(act, params, dtype,
+                                       id=f"{act}-{params}-{np.dtype(dtype).name}")
+
+
+def test_every_guarded_activation_has_guard_cases():
+    guarded = {name for name, a in ACTIVATIONS.items() if a.guard}
+    assert guarded == set(GUARD_CASES) == set(MP_PARAMETRIZED)
+
+
+@pytest.mark.parametrize("act, params, dtype", list(_guard_cases()))
+def test_guarded_parameters_ulp(act, params, dtype):
+    """Forward, derivative and backward (grad_output 1) with parameters on both
+    sides of the guard: the fast and the general (*_wide) kernels are both
+    within the bound, tails included."""
+    x = np.concatenate([elementwise_points(act, act, dtype, r) for r in ("tails", "random")])
+    if act == "celu" and params["alpha"] < 0:   # exp(z / alpha) overflows below
+        x = x[x > (-170.0 if dtype == np.float32 else -1400.0)]
+    if act == "softplus":   # where beta z overflows the dtype, the result is inf
+        x = x[np.abs(x * params["beta"]) < float(np.finfo(dtype).max)]
+    x = x[::2] if x.size > 3000 else x
+    fwd, der = MP_PARAMETRIZED[act]
+    with mpmath.workprec(PREC):
+        ry = [fwd(mpmath.mpf(float(v)), params) for v in x]
+        rd = [der(mpmath.mpf(float(v)), params) for v in x]
+    what = f"{params}"
+    assert_ulp(act, dtype, x, func(act)(x, **params), ry, what)
+    assert_ulp(act + "_derivative", dtype, x, func(act + "_derivative")(x, **params), rd, what)
+    g = np.ones_like(x)
+    assert_ulp(act + "_backward", dtype, x, func(act + "_backward")(g, x, **params), rd, what)
+
+
+# ---------------------------------------------------------------------------
 # logit on (0, 1)
 # ---------------------------------------------------------------------------
 

@@ -53,8 +53,8 @@ MISH_Z1 = -1.1924312145154952
 
 def c_source():
     """One loop per function and dtype, as the kernels run them: for the
-    activations with the registry's f32_guard, the float32 loops test
-    cact_<name>_f32_fast(p0, p1) and run the *_wide_f32 functions if false."""
+    activations with a registry guard on dtype T, the T loops test
+    cact_<name>_T_fast(p0, p1) and run the *_wide_T functions if false."""
     lines = ['#include "cact_family_exp.h"']
     where = {}
 
@@ -67,13 +67,13 @@ def c_source():
             args = ", p0, p1" if name == "softplus" else ""
             head = f"(const {c} *__restrict x, {c} *__restrict y, long n, double p0, double p1)"
             unused = "" if args else " (void)p0; (void)p1;"
-            guarded = t == "f32" and name in REGISTRY and REGISTRY[name].f32_guard
+            guarded = name in REGISTRY and t in REGISTRY[name].guard
 
             def body(stmt):
                 loop = f"for (long i = 0; i < n; i++) {stmt}"
                 if not guarded:
                     return loop.format("")
-                return (f"if (!cact_{name}_f32_fast(p0, p1)) {{ {loop.format('_wide')} return; }} "
+                return (f"if (!cact_{name}_{t}_fast(p0, p1)) {{ {loop.format('_wide')} return; }} "
                         + loop.format(""))
 
             add(f"{name}_{t}", f"void loop_{name}_{t}{head} {{{unused} "

@@ -58,6 +58,7 @@ CASES = [
     ("celu", {"alpha": 3.0}, 1, (-100, 10), [-2235.3, -2130.0]),
     ("celu", {"alpha": -2.0}, 1, (-100, 10), [-1419.5, -1416.0, -1400.0]),
     ("celu", {"alpha": 0.001}, 1, (-1, 1), [-0.7451, -0.708, -0.001]),
+    ("celu", {"alpha": 3e6}, 1, (-100, 10), [-1e-300, -1e-310, -3e-323]),   # z / alpha underflows
     ("gelu", {}, 0, (-40, 10), [-0.7517915246935645, -1.125, -0.375, -0.85, -0.65, -15.0, 15.0, -38.5, -37.6, -37.23,
                                  -5.0, 5.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 40.0, -40.0]),
     ("gelu_tanh", {}, 0, (-30, 10), [-0.7524614220710163, -1.125, -0.375, -10.9, -10.5, -30.0,
@@ -68,8 +69,8 @@ DTYPES = {"f64": (np.float64, ctypes.c_double, 53, -1022), "f32": (np.float32, c
 
 def c_source():
     """One loop per function and dtype, as the kernels run them: for the
-    activations with the registry's f32_guard, the float32 loops test
-    cact_<name>_f32_fast(p0) and run the *_wide_f32 functions if false."""
+    activations with a registry guard on dtype T, the T loops test
+    cact_<name>_T_fast(p0) and run the *_wide_T functions if false."""
     lines = ['#include "cact_family_erf.h"']
     loops = {}
     for name in sorted({c[0] for c in CASES}):
@@ -77,12 +78,12 @@ def c_source():
         args = ", p0" if npar else ""
         for t, ct in (("f64", "double"), ("f32", "float")):
             head = f"void loop_{{}}_{t}(const {ct} *restrict x, {ct} *restrict y, long n, double p0, double p1)"
-            guarded = t == "f32" and REGISTRY[name].f32_guard
+            guarded = t in REGISTRY[name].guard
             for kind in ("", "_derivative", "_fwd_deriv"):
                 fn = f"{name}{kind}"
                 call = (f"cact_{fn}{{}}_{t}(x[i], &d[i]{args})" if kind == "_fwd_deriv"
                         else f"cact_{fn}{{}}_{t}(x[i]{args})")
-                guard = (f"    if (!cact_{name}_f32_fast(p0)) {{ for (long i = 0; i < n; i++) "
+                guard = (f"    if (!cact_{name}_{t}_fast(p0)) {{ for (long i = 0; i < n; i++) "
                          f"y[i] = {call.format('_wide')}; return; }}")
                 loops[len(lines) + 5] = f"{fn}_{t}"
                 lines += [head.format(fn) + " {",
