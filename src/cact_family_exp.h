@@ -572,8 +572,12 @@ CACT_INLINE double cact_mish_fwd_deriv_f64(double z, double *d)
 /*
  * softsign(z) = z/(1 + |z|), softsign' = 1/(1 + |z|)^2.  1 + |z| = p + c exactly
  * (TwoSum), and the correction c/p is applied to first order:
- * z/(p + c) = (z/p)(1 - c/p), 1/(p + c)^2 = (1/p^2)(1 - 2c/p).  Beyond |z| = 2^60
- * the value is +-1; beyond 2^500 the derivative is (1/|z|)^2 (p^2 would overflow).
+ * z/(p + c) = (z/p)(1 - c/p), 1/(p + c)^2 = (1/p^2)(1 - 2c/p) (cact_softsign_q2_T,
+ * two divisions).  With FMA, float64 divides once for each: w = 1/p, q = z w
+ * and z/(p + c) = q + ((z - q p) - q c) w with the exact remainder z - q p;
+ * 1/(p + c)^2 = r (1 - (pl + 2 p c) r), r = 1/pp and p^2 = pp + pl exactly
+ * (two_prod).  Beyond |z| = 2^60 the value is +-1; from 2^500 on the
+ * derivative is (1/|z|)^2 (p^2 would overflow).
  */
 #define CACT_SOFTSIGN(T, C, FABS)                                              \
 CACT_INLINE C cact_softsign_sum_##T(C a, C *c)                                 \
@@ -582,21 +586,43 @@ CACT_INLINE C cact_softsign_sum_##T(C a, C *c)                                 \
     *c = ((C)1 - (p - bb)) + (a - bb);                                         \
     return p;                                                                  \
 }                                                                              \
-CACT_INLINE C cact_softsign_##T(C z)                                           \
+CACT_INLINE C cact_softsign_q2_##T(C z)                                        \
 {                                                                              \
     C c, zc = z > (C)0x1p60 ? (C)0x1p60 : (z < (C)-0x1p60 ? (C)-0x1p60 : z);    \
     C p = cact_softsign_sum_##T(FABS(zc), &c), q = zc / p;                     \
     return q - q * (c / p);                                                    \
 }
-/* the float32 forward value in float arithmetic: the same formula, within 1 ULP */
 CACT_SOFTSIGN(f64, double, fabs)
 CACT_SOFTSIGN(f32, float, fabsf)
+/* the float32 forward value in float arithmetic: the same formula, within 1 ULP */
+CACT_INLINE float cact_softsign_f32(float z)
+{
+    return cact_softsign_q2_f32(z);
+}
+CACT_INLINE double cact_softsign_f64(double z)
+{
+#if defined(__FP_FAST_FMA)
+    double c, a = fabs(z), ac = a > 0x1p60 ? 0x1p60 : a;    /* NaN stays */
+    double p = cact_softsign_sum_f64(ac, &c), w = 1.0 / p, q = ac * w;
+    return copysign(q + (fma(-q, p, ac) - q * c) * w, z);
+#else
+    return cact_softsign_q2_f64(z);
+#endif
+}
 CACT_INLINE double cact_softsign_derivative_f64(double z)
 {
-    double a = fabs(z), ac = a < 0x1p500 ? a : 0x1p500, c;
-    double p = cact_softsign_sum_f64(ac, &c), q = 1.0 / (p * p);
-    double r = 1.0 / (a < 0x1p500 ? 1.0 : a);   /* no 1/0 on the unused side */
-    return a < 0x1p500 ? q - 2.0 * q * (c / p) : r * r;
+    /* a >= 2^500: p = 1 and r = 1/a, squared (no subnormal on the unused side) */
+    double a = fabs(z), c, pl, pp, r;
+    int big = a >= 0x1p500;
+    double p = cact_softsign_sum_f64(big ? 0.0 : a, &c);
+#if defined(__FP_FAST_FMA)
+    pp = cact_two_prod(p, p, &pl);
+#else
+    pp = p * p;                                 /* its rounding error left out */
+    pl = 0.0;
+#endif
+    r = 1.0 / (big ? a : pp);
+    return big ? r * r : r - r * ((pl + 2.0 * p * c) * r);
 }
 CACT_INLINE double cact_softsign_fwd_deriv_f64(double z, double *d)
 {
@@ -714,7 +740,7 @@ CACT_INLINE float cact_log1p_exp_neg_f32(float z, float *e)
     return cact_log1p_01_f32(*e);
 }
 /*
- * The registry's f32_guard: the float formulas above for beta = 1
+ * The registry's guard: the float formulas above for beta = 1
  * (cact_softplus_f32_fast), the double ones for other beta.
  */
 CACT_INLINE int cact_softplus_f32_fast(double beta, double threshold)
