@@ -178,10 +178,13 @@ CACT_FE_INLINE double cact_fe_dd_mul(double ah, double al, double bh, double bl,
     double e, p = cact_fe_two_prod(ah, bh, &e);
     return cact_fe_fast_two_sum(p, e + (ah * bl + al * bh), l);
 }
+/* the quotient: one division, w = 1/bh; q = ah w may be 1 ulp off ah/bh, and the
+   exact remainder ah - q bh (two_prod) corrects it in *l (the callers' bh lie
+   in [0.5, 40], where w is a normal double) */
 CACT_FE_INLINE double cact_fe_dd_div(double ah, double al, double bh, double bl, double *l)
 {
-    double e, q = ah / bh, p = cact_fe_two_prod(q, bh, &e);
-    *l = (((ah - p) - e) + (al - q * bl)) / bh;
+    double e, w = 1.0 / bh, q = ah * w, p = cact_fe_two_prod(q, bh, &e);
+    *l = (((ah - p) - e) + (al - q * bl)) * w;
     return q;
 }
 
@@ -482,7 +485,7 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
     e = (m * s1) * s2;
     oh = cact_fe_fast_two_sum(1.0, e, &ol);             /* 1 + e */
     fh = cact_fe_dd_div(zc, 0.0, oh, ol, &fl);          /* z / (1 + e) */
-    y = zc < 0.0 ? cact_fe_scale(fh, fl, m, pm, s1, s2) : fh;
+    y = zc < 0.0 ? cact_fe_scale(fh, fl, m, pm, s1, s2) : fh + fl;
     /* q = z (2u)' = 2 sqrt(2/pi) z (1 + 3 k z^2) */
     qh = cact_fe_dd_mul(3.0, 0.0, ph, pl, &ql);
     qh = cact_fe_dd_add(1.0, 0.0, qh, ql, &ql);
@@ -493,7 +496,7 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
     ah = cact_fe_dd_add(oh, ol, qh, ql, &al);
     bh = cact_fe_dd_mul(oh, ol, oh, ol, &bl);
     fh = cact_fe_dd_div(ah, al, bh, bl, &fl);
-    dy = zc < 0.0 ? cact_fe_scale(fh, fl, m, pm, s1, s2) : fh;
+    dy = zc < 0.0 ? cact_fe_scale(fh, fl, m, pm, s1, s2) : fh + fl;
     dz = (zc - CACT_GELU_TANH_Z0_HI) - CACT_GELU_TANH_Z0_LO;
     dy = fabs(zc - CACT_FE_GELU_TANH_D_MID) * CACT_FE_GELU_TANH_D_INV_HALF <= 1.0
         ? dz * cact_fe_gelu_tanh_d((zc - CACT_FE_GELU_TANH_D_MID) * CACT_FE_GELU_TANH_D_INV_HALF) : dy;
