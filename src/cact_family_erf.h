@@ -342,22 +342,38 @@ CACT_FE_INLINE double cact_fe_gelu_tanh_d(double t)
  * elu(z) = z for z > 0, alpha expm1(z) otherwise; elu'(z) = 1 for z > 0,
  * alpha exp(z) otherwise (at z = 0 alpha, as PyTorch's elu_backward, which
  * tests z <= 0).  alpha exp(z) is scaled before the final power of 2, so a
- * subnormal result is rounded once: with the fixed split (neg) for every
- * |alpha| <= 2^894 (the scaled product is subnormal only where the result
- * rounds to 0), with the general one for 2^-60 < |alpha| < 2^60.
+ * subnormal result is rounded once (for 2^-60 < |alpha| <= 2^60 at least).
+ * neg (a constant): the fixed split of cact_fe_exp_parts_neg with exp's
+ * argument clamped at -790, for |alpha| <= 2^60, where alpha exp(-790) rounds
+ * to 0.  Otherwise the general split, and below z = -700, where a larger
+ * alpha exp(z) may still be a normal number (down to z = -1454),
+ * alpha exp(z) = (alpha e^-700) exp(z + 700), alpha e^-700 a double-double of
+ * the call and z + 700 a double-double (TwoSum), and elu(z) = -alpha
+ * (exp(z) < 2^-1009 vanishes beside 1).
  */
+#define CACT_EXP_M700_HI 0x1.14f2b0fb9307fp-1010     /* e^-700 = hi + lo 2^-100 */
+#define CACT_EXP_M700_LO_2P100 0x1.57961a567de7ap-967
 CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
 {
-    double s1, s2, s, pm;
+    double s1, s2, s, pm, bh, bl, ah, al, xs, xl;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
-    /* neg (a constant): the fixed split of cact_fe_exp_parts_neg, for an alpha
-       whose product with 2^129 does not overflow; else the general split */
-    if (neg)
+    int far;
+    if (neg) {
         (void)cact_fe_exp_parts_neg(x, 0.0, &s1, &s2, &s, &pm);
-    else
-        (void)cact_fe_exp_parts(x, 0.0, &s1, &s2, &s, &pm);
-    *d = z > 0.0 ? 1.0 : (x < -790.0 ? 0.0 * alpha : ((alpha + alpha * pm) * s1) * s2);
-    return z > 0.0 ? z : alpha * (s * pm + (s - 1.0));
+        *d = z > 0.0 ? 1.0 : (x < -790.0 ? 0.0 * alpha : ((alpha + alpha * pm) * s1) * s2);
+        return z > 0.0 ? z : alpha * (s * pm + (s - 1.0));
+    }
+    /* alpha e^-700 = bh + bl (alpha scaled by 2^-100: for two_prod without FMA,
+       and so that no factor is subnormal) */
+    bh = cact_fe_two_prod(alpha * 0x1p-100, CACT_EXP_M700_HI * 0x1p100, &bl);
+    bl += (alpha * 0x1p-100) * CACT_EXP_M700_LO_2P100;
+    far = x < -700.0;
+    xs = cact_fe_two_sum(x, far ? 700.0 : 0.0, &xl);
+    ah = far ? bh : alpha;
+    al = far ? bl : -0.0;                   /* x + -0.0 is x, also for x = -0.0 */
+    (void)cact_fe_exp_parts(xs, xl, &s1, &s2, &s, &pm);
+    *d = z > 0.0 ? 1.0 : (xs < -790.0 ? 0.0 * alpha : (((ah + ah * pm) + al) * s1) * s2);
+    return z > 0.0 ? z : (far ? -alpha : alpha * (s * pm + (s - 1.0)));
 }
 CACT_FE_INLINE double cact_fe_elu(double z, double alpha, double *d)
 {
@@ -711,15 +727,15 @@ CACT_FE_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d CACT_ID PDECL
     return (float)y;                                                           \
 }
 /*
- * elu for float64 (the registry's guard): for |alpha| <= 2^894
+ * elu for float64 (the registry's guard): for |alpha| <= 2^60
  * (cact_elu_f64_fast) the fixed split of exp's power of 2 (neg = 1 in
- * cact_fe_elu_k: alpha 2^(k+128) does not overflow), which needs no compare
- * per element; the general split (cact_elu_*_wide_f64) for larger alpha.  Both
- * round alpha exp(z) once, so they give the same results where both hold.
+ * cact_fe_elu_k), which needs no compare per element; the general split
+ * (cact_elu_*_wide_f64) for other alpha.  Both round alpha exp(z) once, so
+ * they give the same results where both hold.
  */
 CACT_FE_INLINE int cact_elu_f64_fast(double alpha)
 {
-    return fabs(alpha) <= 0x1p894;
+    return fabs(alpha) <= 0x1p60;
 }
 CACT_FE_INLINE double cact_elu_fwd_deriv_f64(double z, double *d, double alpha)
 {

@@ -369,13 +369,13 @@ MP_PARAMETRIZED = {
 
 #: parameter values inside and outside the fast range of each guard (float32:
 #: elu 2^-20 <= |alpha| <= 128, celu 2^-20 <= alpha <= 2^20, leaky_relu
-#: 2^-60 <= |slope| <= 1, softplus beta = 1; float64: elu |alpha| <= 2^894,
+#: 2^-60 <= |slope| <= 1, softplus beta = 1; float64: elu |alpha| <= 2^60,
 #: celu 2^-980 <= alpha <= 2^980),
 #: with the input range of each (where the results are finite in float32)
 GUARD_CASES = {
     "leaky_relu": [({"negative_slope": s}, None) for s in (0.2, -0.75, 3.0, 1e-30)],
     "elu": [({"alpha": a}, None) for a in (0.5, -2.0, 300.0, 1e-7)]
-    + [({"alpha": a}, "f64") for a in (2.0 ** 894, 2.0 ** 895, 1e300, -1e300)],
+    + [({"alpha": a}, "f64") for a in (2.0 ** 60, 2.0 ** 61, 1e20, 2.0 ** 894, 1e300, -1e300)],
     "celu": [({"alpha": a}, None) for a in (0.25, 3e6, 1e-7, -2.0)]
     + [({"alpha": a}, "f64") for a in (2.0 ** -980, 2.0 ** -981, 1e295, 2.0 ** 981)],
     "softplus": [({"beta": b, "threshold": 20.0}, None) for b in (1.0, 2.0, 0.5, 0.3, 7.0)],
@@ -405,6 +405,8 @@ def test_guarded_parameters_ulp(act, params, dtype):
     x = np.concatenate([elementwise_points(act, act, dtype, r) for r in ("tails", "random")])
     if act == "celu" and params["alpha"] < 0:   # exp(z / alpha) overflows below
         x = x[x > (-170.0 if dtype == np.float32 else -1400.0)]
+    if act == "elu" and dtype == np.float64:   # alpha exp(z) is not 0 down to -1454
+        x = np.concatenate([x, -np.linspace(600.0, 1500.0, 301)])
     if act == "softplus":   # where beta z overflows the dtype, the result is inf
         x = x[np.abs(x * params["beta"]) < float(np.finfo(dtype).max)]
     x = x[::2] if x.size > 3000 else x
