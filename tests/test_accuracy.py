@@ -370,8 +370,8 @@ MP_PARAMETRIZED = {
 #: parameter values inside and outside the fast range of each guard (float32:
 #: elu 2^-20 <= |alpha| <= 128, celu 2^-20 <= alpha <= 2^20, leaky_relu
 #: 2^-60 <= |slope| <= 1, softplus beta = 1; float64: elu |alpha| <= 2^60,
-#: celu 2^-980 <= alpha <= 2^980),
-#: with the input range of each (where the results are finite in float32)
+#: celu 2^-980 <= alpha <= 2^980), each with the dtype it is for (None: both);
+#: the inputs are the tails and random points of the registry's sweep
 GUARD_CASES = {
     "leaky_relu": [({"negative_slope": s}, None) for s in (0.2, -0.75, 3.0, 1e-30)],
     "elu": [({"alpha": a}, None) for a in (0.5, -2.0, 300.0, 1e-7)]
