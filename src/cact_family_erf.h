@@ -375,10 +375,6 @@ CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
     *d = z > 0.0 ? 1.0 : (xs < -790.0 ? 0.0 * alpha : (((ah + ah * pm) + al) * s1) * s2);
     return z > 0.0 ? z : (far ? -alpha : alpha * (s * pm + (s - 1.0)));
 }
-CACT_FE_INLINE double cact_fe_elu(double z, double alpha, double *d)
-{
-    return cact_fe_elu_k(z, alpha, d, 0);
-}
 
 /* ----------------------------------------------------------------- selu */
 /*

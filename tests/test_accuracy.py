@@ -101,6 +101,27 @@ def _mp_mish(x, deriv):
     return t + x * _mp_sigmoid(x) * (1 - t * t)
 
 
+#: mpmath forward and derivative of the activations whose kernels are guarded
+#: on their parameters, as functions of (x, parameters)
+MP_PARAMETRIZED = {
+    "leaky_relu": (lambda x, p: x if x > 0 else x * mpf(p["negative_slope"]),
+                   lambda x, p: mpf(1) if x > 0 else mpf(p["negative_slope"])),
+    "elu": (lambda x, p: x if x > 0 else mpf(p["alpha"]) * mpmath.expm1(x),
+            lambda x, p: mpf(1) if x > 0 else mpf(p["alpha"]) * mpmath.exp(x)),
+    "celu": (lambda x, p: x if x > 0 else mpf(p["alpha"]) * mpmath.expm1(x / mpf(p["alpha"])),
+             lambda x, p: mpf(1) if x > 0 else mpmath.exp(x / mpf(p["alpha"]))),
+    "softplus": (lambda x, p: _mp_softplus(mpf(p["beta"]) * x) / mpf(p["beta"]),
+                 lambda x, p: _mp_sigmoid(mpf(p["beta"]) * x)),
+}
+
+
+def _mp_default(act):
+    """MP_PARAMETRIZED[act] at the registry's default parameters."""
+    p = {q.name: q.default for q in ACTIVATIONS[act].params}
+    fwd, der = MP_PARAMETRIZED[act]
+    return (lambda x: fwd(x, p)), (lambda x: der(x, p))
+
+
 #: mpmath forward and derivative of every public elementwise activation, with
 #: its default parameters (keyed by the kernel name where a choice selects one)
 MP_ELEMENTWISE = {
@@ -108,14 +129,11 @@ MP_ELEMENTWISE = {
     "tanh": (_mp_tanh, _mp_tanh_derivative),
     "relu": (lambda x: x if x > 0 else mpf(0), lambda x: _step(x, x > 0, 1)),
     "relu6": (lambda x: _clamp(x, 0, 6), lambda x: _step(x, 0 < x < 6, 1)),
-    "leaky_relu": (lambda x: x if x > 0 else x * mpf(0.01),
-                   lambda x: mpf(1) if x > 0 else mpf(0.01)),
-    "elu": (lambda x: x if x > 0 else mpmath.expm1(x),
-            lambda x: mpf(1) if x > 0 else mpmath.exp(x)),
+    "leaky_relu": _mp_default("leaky_relu"),
+    "elu": _mp_default("elu"),
     "selu": (lambda x: _SELU_SCALE * (x if x > 0 else _SELU_ALPHA * mpmath.expm1(x)),
              lambda x: _SELU_SCALE * (1 if x > 0 else _SELU_ALPHA * mpmath.exp(x))),
-    "celu": (lambda x: x if x > 0 else mpmath.expm1(x),
-             lambda x: mpf(1) if x > 0 else mpmath.exp(x)),
+    "celu": _mp_default("celu"),
     "gelu": (lambda x: x / 2 * mpmath.erfc(-x / mpmath.sqrt(2)),
              lambda x: mpmath.erfc(-x / mpmath.sqrt(2)) / 2
              + x * mpmath.exp(-x * x / 2) / mpmath.sqrt(2 * mpmath.pi)),
@@ -123,7 +141,7 @@ MP_ELEMENTWISE = {
     "silu": (lambda x: x * _mp_sigmoid(x),
              lambda x: _mp_sigmoid(x) * (1 + x * (1 - _mp_sigmoid(x)))),
     "mish": (lambda x: _mp_mish(x, False), lambda x: _mp_mish(x, True)),
-    "softplus": (_mp_softplus, _mp_sigmoid),
+    "softplus": _mp_default("softplus"),
     "log_sigmoid": (lambda x: -_mp_softplus(-x), lambda x: _mp_sigmoid(-x)),
     "softsign": (lambda x: x / (1 + abs(x)), lambda x: 1 / (1 + abs(x)) ** 2),
     "hardsigmoid": (lambda x: _clamp(x + 3, 0, 6) / 6, lambda x: _step(x, -3 < x < 3, 1 / mpf(6))),
@@ -353,19 +371,6 @@ def test_elementwise_ulp_2d_and_strided(act, deriv, dtype, mp_cache):
 # ---------------------------------------------------------------------------
 # parameter values on both sides of the registry's guards
 # ---------------------------------------------------------------------------
-
-#: mpmath forward and derivative of the activations whose kernels are guarded
-#: on their parameters, as functions of (x, parameters)
-MP_PARAMETRIZED = {
-    "leaky_relu": (lambda x, p: x if x > 0 else x * mpf(p["negative_slope"]),
-                   lambda x, p: mpf(1) if x > 0 else mpf(p["negative_slope"])),
-    "elu": (lambda x, p: x if x > 0 else mpf(p["alpha"]) * mpmath.expm1(x),
-            lambda x, p: mpf(1) if x > 0 else mpf(p["alpha"]) * mpmath.exp(x)),
-    "celu": (lambda x, p: x if x > 0 else mpf(p["alpha"]) * mpmath.expm1(x / mpf(p["alpha"])),
-             lambda x, p: mpf(1) if x > 0 else mpmath.exp(x / mpf(p["alpha"]))),
-    "softplus": (lambda x, p: _mp_softplus(mpf(p["beta"]) * x) / mpf(p["beta"]),
-                 lambda x, p: _mp_sigmoid(mpf(p["beta"]) * x)),
-}
 
 #: parameter values inside and outside the fast range of each guard (float32:
 #: elu 2^-20 <= |alpha| <= 128, celu 2^-20 <= alpha <= 2^20, leaky_relu
