@@ -21,11 +21,10 @@
  * overflow and invalid flags can be raised by finite input; the results do
  * not change.  tools/family_check.py lists the flags.)  The float32 softplus
  * for beta other than 1, mish' and tanhshrink evaluate in double with the
- * accuracy float32 needs (see "float32" below) and round once; the derivative
- * of softsign evaluates the float64 formula on the exact double of the input
- * and rounds once (with FMA: in float arithmetic); silu, softplus with
- * beta = 1, log_sigmoid and the forward values of mish and softsign run in
- * float arithmetic (twice the SIMD lanes).  Measured within 4 ULP of mpmath
+ * accuracy float32 needs (see "float32" below) and round once; silu,
+ * softplus with beta = 1, log_sigmoid, the forward value of mish and softsign
+ * (with FMA, its derivative too) run in float arithmetic (twice the SIMD
+ * lanes).  Measured within 4 ULP of mpmath
  * by tools/family_check.py.  NaN in gives NaN out; +-inf give the limits.
  *
  * The constants below are printed by tools/gen_family_consts.py (mpmath).
@@ -470,7 +469,12 @@ CACT_INLINE double cact_silu_e(double z, double e, double es)
     double wl, w = cact_two_prod(zc, es, &wl);
     double s = e / (1.0 + e);
     double yt = (w - (w * s - wl)) * 0x1p-64;
-    double ya = ((z >= 0.0 ? zc : w) / (1.0 + e)) * (z >= 0.0 ? 1.0 : 0x1p-64);
+    /* the quotient and the select of its scale are separate statements: in
+       one expression GCC distributes the division over the select's arms
+       and divides twice */
+    double sc = z >= 0.0 ? 1.0 : 0x1p-64;
+    double ya = (z >= 0.0 ? zc : w) / (1.0 + e);
+    ya *= sc;
     return z < -1.38 ? yt : ya;
 }
 CACT_INLINE double cact_silu_f64(double z)
@@ -573,11 +577,17 @@ CACT_INLINE double cact_mish_fwd_deriv_f64(double z, double *d)
  * softsign(z) = z/(1 + |z|), softsign' = 1/(1 + |z|)^2.  1 + |z| = p + c exactly
  * (TwoSum), and the correction c/p is applied to first order:
  * z/(p + c) = (z/p)(1 - c/p), 1/(p + c)^2 = (1/p^2)(1 - 2c/p) (cact_softsign_q2_T,
- * two divisions).  With FMA, float64 divides once for each: w = 1/p, q = z w
- * and z/(p + c) = q + ((z - q p) - q c) w with the exact remainder z - q p;
- * 1/(p + c)^2 = r (1 - (pl + 2 p c) r), r = 1/pp and p^2 = pp + pl exactly
- * (two_prod).  Beyond |z| = 2^60 the value is +-1; from 2^500 on the
- * derivative is (1/|z|)^2 (p^2 would overflow).
+ * two divisions).  With FMA, both dtypes divide once for the value and the
+ * derivative together: w = 1/p, the remainder e = 1 - p w (exact, one FMA),
+ * so 1/p = w (1 + e) and
+ *   z/(p + c) = q + ((z - q p) - q c) w,  q = z w (z - q p exact),
+ *   1/(p + c)^2 = w (w + w t),  t = 2 (e - c w),
+ * to within 3 u^2 relative (u the unit roundoff) before the last two
+ * roundings: the value within 0.5 ULP, the derivative within 1.21 ULP
+ * (float32: every float; float64: 1.11, tools/family_check.py).  Beyond |z| = 2^60
+ * the value is +-1.  Without FMA: float64 takes 1/p^2 (1 - 2c/p) for the
+ * derivative, from 2^500 on (1/|z|)^2 (p^2 would overflow); float32 takes
+ * the value from cact_softsign_q2_f32 and the derivative from float64.
  */
 #define CACT_SOFTSIGN(T, C, FABS)                                              \
 CACT_INLINE C cact_softsign_sum_##T(C a, C *c)                                 \
@@ -594,41 +604,61 @@ CACT_INLINE C cact_softsign_q2_##T(C z)                                        \
 }
 CACT_SOFTSIGN(f64, double, fabs)
 CACT_SOFTSIGN(f32, float, fabsf)
-/* the float32 forward value in float arithmetic: the same formula, within 1 ULP */
-CACT_INLINE float cact_softsign_f32(float z)
-{
-    return cact_softsign_q2_f32(z);
-}
+/* p + c = 1 + |z|, w = 1/p: the value and the derivative share the one
+   division.  |z| is not clamped (GCC folds a clamp into blends of every later
+   operation, slow on AVX2): the selects for |z| beyond BIGY (the value rounds
+   to +-1) and BIGD (the derivative to 0) come last and cover +-inf */
+#define CACT_SOFTSIGN_FMA(T, C, FABS, FMA, COPYSIGN, BIGY, BIGD)              \
+CACT_INLINE C cact_softsign_fwd_deriv_##T(C z, C *d)                           \
+{                                                                              \
+    C c, a = FABS(z), p = cact_softsign_sum_##T(a, &c), w = (C)1 / p, q = a * w; \
+    C t = (C)2 * (FMA(-p, w, (C)1) - c * w), dd = w * FMA(w, t, w);            \
+    C y = q + (FMA(-q, p, a) - q * c) * w;                                     \
+    *d = a > BIGD ? (C)0 : dd;                                  /* NaN stays */ \
+    return COPYSIGN(a > BIGY ? (C)1 : y, z);                                   \
+}                                                                              \
+CACT_SPLIT_FWD_DERIV(softsign, C, T, (), ())
+#if defined(__FP_FAST_FMA) && defined(__FP_FAST_FMAF)
+CACT_SOFTSIGN_FMA(f64, double, fabs, fma, copysign, 0x1p60, 0x1p600)
+CACT_SOFTSIGN_FMA(f32, float, fabsf, __builtin_fmaf, copysignf, 0x1p60f, 0x1p100f)
+#else
 CACT_INLINE double cact_softsign_f64(double z)
 {
-#if defined(__FP_FAST_FMA)
-    double c, a = fabs(z), ac = a > 0x1p60 ? 0x1p60 : a;    /* NaN stays */
-    double p = cact_softsign_sum_f64(ac, &c), w = 1.0 / p, q = ac * w;
-    return copysign(q + (fma(-q, p, ac) - q * c) * w, z);
-#else
     return cact_softsign_q2_f64(z);
-#endif
 }
 CACT_INLINE double cact_softsign_derivative_f64(double z)
 {
     /* a >= 2^500: p = 1 and r = 1/a, squared (no subnormal on the unused side) */
-    double a = fabs(z), c, pl, pp, r;
+    double a = fabs(z), c, r;
     int big = a >= 0x1p500;
     double p = cact_softsign_sum_f64(big ? 0.0 : a, &c);
-#if defined(__FP_FAST_FMA)
-    pp = cact_two_prod(p, p, &pl);
-#else
-    pp = p * p;                                 /* its rounding error left out */
-    pl = 0.0;
-#endif
-    r = 1.0 / (big ? a : pp);
-    return big ? r * r : r - r * ((pl + 2.0 * p * c) * r);
+    r = 1.0 / (big ? a : p * p);                /* the rounding of p^2 left out */
+    return big ? r * r : r - r * ((2.0 * p * c) * r);
 }
 CACT_INLINE double cact_softsign_fwd_deriv_f64(double z, double *d)
 {
     *d = cact_softsign_derivative_f64(z);
     return cact_softsign_f64(z);
 }
+/* float32: the value from cact_softsign_q2_f32 (within 1 ULP); the derivative
+   and the fused pair from the float64 functions on the exact double of z,
+   rounded once */
+CACT_INLINE float cact_softsign_f32(float z)
+{
+    return cact_softsign_q2_f32(z);
+}
+CACT_INLINE float cact_softsign_derivative_f32(float z)
+{
+    return (float)cact_softsign_derivative_f64((double)z);
+}
+CACT_INLINE float cact_softsign_fwd_deriv_f32(float z, float *d)
+{
+    double dd, y = cact_softsign_fwd_deriv_f64((double)z, &dd);
+    *d = (float)dd;
+    return (float)y;
+}
+#endif
+#undef CACT_SOFTSIGN_FMA
 
 /* ----------------------------------------------------------- tanhshrink */
 /*
@@ -808,7 +838,8 @@ CACT_INLINE float cact_mish_f32(float z)
     float es = s + s * p, e = es * 0x1p-32f;
     float num = zc > 0.0f ? zc * (1.0f + 2.0f * e) : zc * (es * (e + 2.0f));
     float den = zc > 0.0f ? 1.0f + 2.0f * (e * (1.0f + e)) : e * (e + 2.0f) + 2.0f;
-    return (num / den) * (zc > 0.0f ? 1.0f : 0x1p-32f);
+    float sc = zc > 0.0f ? 1.0f : 0x1p-32f, q = num / den;   /* see cact_silu_e */
+    return q * sc;
 }
 
 /*
@@ -842,8 +873,9 @@ CACT_INLINE float cact_silu_q_f32(float d)
    above or not) */
 CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
 {
-    float o = 1.0f + es * 0x1p-32f;
-    return ((z >= 0.0f ? z : zc * es) / o) * (z >= 0.0f ? 1.0f : 0x1p-32f);
+    float o = 1.0f + es * 0x1p-32f, sc = z >= 0.0f ? 1.0f : 0x1p-32f;
+    float q = (z >= 0.0f ? z : zc * es) / o;       /* apart: see cact_silu_e */
+    return q * sc;
 }
 CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
 {
@@ -875,44 +907,6 @@ CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 }
 CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
 
-/*
- * The derivative of softsign for float32.  Where the target has FMA, in float
- * arithmetic: a = |z| clamped at 2^100 (beyond, the result rounds to 0; NaN
- * stays), 1 + a = u + ul exactly (Fast2Sum of max(a, 1) and min(a, 1)),
- * r = 1/u, e = 1 - (u + ul) r (the remainder, by two FMAs: exact but for the
- * rounding of ul r) and 1/(u + ul)^2 = r^2 (1 + 2e) to within e^2 < 2^-46,
- * taken as r (r + 2e r): within 1.21 ULP on every float (checked against the
- * float64 function); the fused pair takes its value from cact_softsign_f32.
- * Without FMA, the float64 functions on the exact double of z, rounded once.
- */
-#ifdef __FP_FAST_FMAF
-CACT_INLINE float cact_softsign_derivative_f32(float z)
-{
-    float a = fabsf(z), ac = a > 0x1p100f ? 0x1p100f : a;
-    float hi = ac > 1.0f ? ac : 1.0f, lo = ac > 1.0f ? 1.0f : ac;
-    float u = hi + lo, ul = lo - (u - hi), r = 1.0f / u;
-    float e = __builtin_fmaf(-ul, r, __builtin_fmaf(-u, r, 1.0f));
-    return r * __builtin_fmaf(2.0f * e, r, r);
-}
-CACT_INLINE float cact_softsign_fwd_deriv_f32(float z, float *d)
-{
-    *d = cact_softsign_derivative_f32(z);
-    return cact_softsign_f32(z);
-}
-#else
-#define CACT_FAMILY_F32_DERIV(NAME)                                            \
-CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
-{                                                                              \
-    return (float)cact_##NAME##_derivative_f64((double)z);                     \
-}                                                                              \
-CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
-{                                                                              \
-    double dd, y = cact_##NAME##_fwd_deriv_f64((double)z, &dd);                \
-    *d = (float)dd;                                                            \
-    return (float)y;                                                           \
-}
-CACT_FAMILY_F32_DERIV(softsign)
-#endif
 
 /*
  * tanhshrink for float32 in double with float32's accuracy: a = |z| and a^2
