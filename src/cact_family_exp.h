@@ -844,8 +844,9 @@ CACT_INLINE float cact_mish_f32(float z)
 
 /*
  * silu for float32 in float arithmetic (twice the lanes of double), with
- * e = exp(-|z|) = (1 + p) s 2^-32 (cact_exp_neg_parts_f32) and z clamped to
- * [-109, 109] (NaN stays; beyond, every result below rounds as at the clamp):
+ * e = exp(-|z|) = (1 + p) s 2^-32 (cact_exp_neg_parts_f32) and z clamped at
+ * -109 (NaN stays; below, every result rounds as at the clamp; above 109,
+ * silu' is 1, selected last):
  *   silu  = z/(1 + e) (z >= 0), ((z e 2^32)/(1 + e)) 2^-32 (z < 0),
  *   silu' = (1 + e(1 + z))/(1 + e(2 + e)) (z >= 0),
  *           ((e 2^32 ((1 + z) + e))/(1 + e(2 + e))) 2^-32 (z < 0),
@@ -879,14 +880,17 @@ CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
 }
 CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
 {
-    float p, s, zc = z < -109.0f ? -109.0f : (z > 109.0f ? 109.0f : z);
+    /* no upper clamp (GCC folds one into blends of the later operations);
+       above 109 the derivative is 1, selected last (+inf makes e (1 + z) NaN) */
+    float p, s, zc = z < -109.0f ? -109.0f : z;
     cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
     float es = s + s * p, e = es * 0x1p-32f, den = 1.0f + e * (2.0f + e);
     float sc = zc >= 0.0f ? 1.0f : 0x1p-32f;
     float dc = (zc >= 0.0f ? 1.0f + e * (1.0f + zc) : es * ((1.0f + zc) + e)) / den;
     float dh = zc - CACT_SILU_ROOT_HI_F32;
     float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
-    *d = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc * sc;
+    dc = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc * sc;
+    *d = z > 109.0f ? 1.0f : dc;
     return cact_silu_y_f32(z, zc, es);                  /* zc >= 0 exactly where z >= 0 */
 }
 /* the forward alone needs z clamped below only (exp clamps its argument at -109
