@@ -838,8 +838,7 @@ CACT_INLINE float cact_mish_f32(float z)
     float es = s + s * p, e = es * 0x1p-32f;
     float num = zc > 0.0f ? zc * (1.0f + 2.0f * e) : zc * (es * (e + 2.0f));
     float den = zc > 0.0f ? 1.0f + 2.0f * (e * (1.0f + e)) : e * (e + 2.0f) + 2.0f;
-    float sc = zc > 0.0f ? 1.0f : 0x1p-32f, q = num / den;   /* see cact_silu_e */
-    return q * sc;
+    return (num / den) * (zc > 0.0f ? 1.0f : 0x1p-32f);
 }
 
 /*
