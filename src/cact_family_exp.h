@@ -910,7 +910,6 @@ CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 }
 CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
 
-
 /*
  * tanhshrink for float32 in double with float32's accuracy: a = |z| and a^2
  * are exact, a^3 g(2 a^2 - 1) for a <= 1 (g below, 4e-11 relative),
