@@ -357,21 +357,24 @@ CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
 {
     double s1, s2, s, pm, bh, bl, ah, al, xs, xl;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
-    int far;
+    int far = 0;
+    xs = x;
+    xl = 0.0;
+    ah = alpha;
+    al = -0.0;                              /* x + -0.0 is x, also for x = -0.0 */
     if (neg) {
-        (void)cact_fe_exp_parts_neg(x, 0.0, &s1, &s2, &s, &pm);
-        *d = z > 0.0 ? 1.0 : (x < -790.0 ? 0.0 * alpha : ((alpha + alpha * pm) * s1) * s2);
-        return z > 0.0 ? z : alpha * (s * pm + (s - 1.0));
+        (void)cact_fe_exp_parts_neg(xs, xl, &s1, &s2, &s, &pm);
+    } else {
+        /* alpha e^-700 = bh + bl (alpha scaled by 2^-100: for two_prod without
+           FMA, and so that no factor is subnormal) */
+        bh = cact_fe_two_prod(alpha * 0x1p-100, CACT_EXP_M700_HI * 0x1p100, &bl);
+        bl += (alpha * 0x1p-100) * CACT_EXP_M700_LO_2P100;
+        far = x < -700.0;
+        xs = cact_fe_two_sum(x, far ? 700.0 : 0.0, &xl);
+        ah = far ? bh : alpha;
+        al = far ? bl : -0.0;
+        (void)cact_fe_exp_parts(xs, xl, &s1, &s2, &s, &pm);
     }
-    /* alpha e^-700 = bh + bl (alpha scaled by 2^-100: for two_prod without FMA,
-       and so that no factor is subnormal) */
-    bh = cact_fe_two_prod(alpha * 0x1p-100, CACT_EXP_M700_HI * 0x1p100, &bl);
-    bl += (alpha * 0x1p-100) * CACT_EXP_M700_LO_2P100;
-    far = x < -700.0;
-    xs = cact_fe_two_sum(x, far ? 700.0 : 0.0, &xl);
-    ah = far ? bh : alpha;
-    al = far ? bl : -0.0;                   /* x + -0.0 is x, also for x = -0.0 */
-    (void)cact_fe_exp_parts(xs, xl, &s1, &s2, &s, &pm);
     *d = z > 0.0 ? 1.0 : (xs < -790.0 ? 0.0 * alpha : (((ah + ah * pm) + al) * s1) * s2);
     return z > 0.0 ? z : (far ? -alpha : alpha * (s * pm + (s - 1.0)));
 }

@@ -647,16 +647,8 @@ CACT_INLINE float cact_softsign_f32(float z)
 {
     return cact_softsign_q2_f32(z);
 }
-CACT_INLINE float cact_softsign_derivative_f32(float z)
-{
-    return (float)cact_softsign_derivative_f64((double)z);
-}
-CACT_INLINE float cact_softsign_fwd_deriv_f32(float z, float *d)
-{
-    double dd, y = cact_softsign_fwd_deriv_f64((double)z, &dd);
-    *d = (float)dd;
-    return (float)y;
-}
+CACT_F32_FROM_D32(cact_softsign_fwd_deriv_f32, cact_softsign_fwd_deriv_f64, (), ())
+CACT_DERIV_FROM_FWD_DERIV(softsign, float, f32, (), ())
 #endif
 #undef CACT_SOFTSIGN_FMA
 
