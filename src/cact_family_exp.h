@@ -20,11 +20,11 @@
  * to the unclamped operand in vector code and select afterwards, so the
  * overflow and invalid flags can be raised by finite input; the results do
  * not change.  tools/family_check.py lists the flags.)  The float32 softplus
- * for beta other than 1, mish' and tanhshrink evaluate in double with the
- * accuracy float32 needs (see "float32" below) and round once; silu,
- * softplus with beta = 1, log_sigmoid, the forward value of mish and softsign
- * (with FMA, its derivative too) run in float arithmetic (twice the SIMD
- * lanes).  Measured within 4 ULP of mpmath
+ * for beta other than 1, mish' and (without FMA) tanhshrink evaluate in
+ * double with the accuracy float32 needs (see "float32" below) and round
+ * once; silu, softplus with beta = 1, log_sigmoid, the forward value of mish
+ * and, with FMA, softsign and tanhshrink run in float arithmetic (twice the
+ * SIMD lanes).  Measured within 4 ULP of mpmath
  * by tools/family_check.py.  NaN in gives NaN out; +-inf give the limits.
  *
  * The constants below are printed by tools/gen_family_consts.py (mpmath).
@@ -903,13 +903,78 @@ CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
 
 /*
- * tanhshrink for float32 in double with float32's accuracy: a = |z| and a^2
- * are exact, a^3 g(2 a^2 - 1) for a <= 1 (g below, 4e-11 relative),
- * (a - 1) + 2e/(1 + e) with e = exp(-2a) (cact_exp_d32) beyond; the
- * derivative tanh(a)^2 from tanh a = -expm1(-2a)/(1 + e) for every a (the
- * expm1 of cact_exp_d32 keeps its relative accuracy, about 1e-9, near 0, so
- * no polynomial is needed for float32 here); rounded once to float.
+ * tanhshrink for float32.  With FMA, in float arithmetic (twice the SIMD
+ * lanes), a = |z|:
+ *   a <= 1: r = a^3 g(a^2), g = (a - tanh a)/a^3 = 1/3 - w h(w), w = a^2, h of
+ *           degree 6 (cact_tanhshrink_h_f32, relative error of g 7e-9);
+ *           a^2 and a^3 as exact float pairs (FMA), g as gh + gl with
+ *           gh = 1/3 + x rounded, x = -w h(w) in [-0.1, 0] and gl its exact
+ *           remainder, so that r is rounded about once; a^3 is scaled by
+ *           2^48 so that its low part does not underflow where r is tiny.
+ *           Derivative tanh^2 = w (1 + w u(w)) = w + w t, t = w u(w), u
+ *           of degree 7 (relative error 3.5e-9), with a^2 = w + wl:
+ *           w + (t w + wl (1 + 2t));
+ *   a > 1:  (a - 1) + 2e/(1 + e), e = exp(-2a) = eh + el (el the exact
+ *           remainder of eh = s(1 + p)), 1 + e = o + ol, the quotient q
+ *           corrected by (2 el - q ol)/o (1/o taken as 2 - o); a - 1 is
+ *           exact for a <= 2.  Derivative 1 - 4e/(1 + e(2 + e)), where at
+ *           most 0.42 is subtracted.
+ * Worst 1.22 ULP (value) and 1.61 ULP (derivative) over every float.  Without
+ * FMA, in double with float32's accuracy: a = |z| and a^2 are exact,
+ * a^3 g(2 a^2 - 1) for a <= 1 (g below, 4e-11 relative), (a - 1) + 2e/(1 + e)
+ * with e = exp(-2a) (cact_exp_d32) beyond; the derivative tanh(a)^2 from
+ * tanh a = -expm1(-2a)/(1 + e) for every a (the expm1 of cact_exp_d32 keeps
+ * its relative accuracy, about 1e-9, near 0, so no polynomial is needed for
+ * float32 here); rounded once to float.
  */
+#ifdef __FP_FAST_FMAF
+/* h(w) = (1/3 - g(w))/w = 2/15 - 17w/315 + ..., degree 6, float coefficients
+   (tools/fit_family_f32.py --tanhshrink-f32) */
+CACT_INLINE float cact_tanhshrink_h_f32(float w)
+{
+    float h = 0x1.2d1b2ap-13f;
+    h = h * w + -0x1.e5df98p-11f;
+    h = h * w + 0x1.a50612p-9f;
+    h = h * w + -0x1.1d291ap-7f;
+    h = h * w + 0x1.65b09ap-6f;
+    h = h * w + -0x1.ba128cp-5f;
+    return h * w + 0x1.1110fap-3f;
+}
+/* u(w) = ((tanh a / a)^2 - 1)/w = -2/3 + 17w/45 - ..., degree 7, float
+   coefficients (tools/fit_family_f32.py --tanhshrink-f32) */
+CACT_INLINE float cact_tanhshrink_u_f32(float w)
+{
+    float u = 0x1.9ad9a8p-11f;
+    u = u * w + -0x1.567cc4p-8f;
+    u = u * w + 0x1.248096p-6f;
+    u = u * w + -0x1.6d71a8p-5f;
+    u = u * w + 0x1.8c9bfcp-4f;
+    u = u * w + -0x1.92d99cp-3f;
+    u = u * w + 0x1.82d554p-2f;
+    return u * w + -0x1.55554ap-1f;
+}
+CACT_INLINE float cact_tanhshrink_fwd_deriv_f32(float z, float *d)
+{
+    const float c0h = 0x1.555556p-2f, c0l = -0x1.555556p-27f;   /* 1/3 */
+    float a = fabsf(z), wh = a * a, wl = __builtin_fmaf(a, a, -wh);
+    float as = a * 0x1p48f, c = as * wh, cl = __builtin_fmaf(as, wh, -c) + as * wl;
+    float x = c0l - cact_tanhshrink_h_f32(wh) * wh, gh = c0h + x, gl = (c0h - gh) + x;
+    float r = __builtin_fmaf(c, gh, __builtin_fmaf(c, gl, cl * gh)) * 0x1p-48f;
+    float p, s, e, el, o, ol, q, t;
+    cact_exp_neg_parts_f32(-2.0f * a, &p, &s);
+    s *= 0x1p-32f;                                  /* a power of 2 */
+    e = __builtin_fmaf(s, p, s);
+    el = __builtin_fmaf(s, p, s - e);
+    o = 1.0f + e;
+    ol = ((1.0f - o) + e) + el;
+    q = 2.0f * e / o;
+    t = wh * cact_tanhshrink_u_f32(wh);
+    *d = a <= 1.0f ? wh + __builtin_fmaf(t, wh, wl * __builtin_fmaf(2.0f, t, 1.0f))
+                   : 1.0f - 4.0f * e / (1.0f + e * (2.0f + e));
+    q = __builtin_fmaf(__builtin_fmaf(-q, ol, 2.0f * el), 2.0f - o, q);
+    return copysignf(a <= 1.0f ? r : (a - 1.0f) + q, z);
+}
+#else
 /* (a - tanh a) / a^3, degree 9 in s = 2 a^2 - 1, a in [0, 1]: relative error 3.8e-11 */
 CACT_INLINE double cact_tanhshrink_g_d32(double s)
 {
@@ -934,6 +999,7 @@ CACT_INLINE double cact_tanhshrink_d32(double z, double *d)
     return copysign(a <= 1.0 ? r : (a - 1.0) + 2.0 * e / o, z);
 }
 CACT_F32_FROM_D32(cact_tanhshrink_fwd_deriv_f32, cact_tanhshrink_d32, (), ())
+#endif
 CACT_SPLIT_FWD_DERIV(tanhshrink, float, f32, (), ())
 
 #endif /* CACT_FAMILY_EXP_H */

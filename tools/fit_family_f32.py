@@ -26,6 +26,14 @@ python tools/fit_family_f32.py --tanhshrink prints cact_tanhshrink_g_d32
 (src/cact_family_exp.h): (a - tanh a) / a^3 = g(s), s = 2 a^2 - 1 for a in
 [0, 1], g a degree-9 Chebyshev interpolant.
 
+python tools/fit_family_f32.py --tanhshrink-f32 prints cact_tanhshrink_h_f32
+and cact_tanhshrink_u_f32 (src/cact_family_exp.h), the float arithmetic with
+FMA, w = a^2 in [0, 1]: (a - tanh a)/a^3 = 1/3 - w h(w), h of degree 6, and
+(tanh a / a)^2 = 1 + w u(w), u of degree 7, each fitted by least squares in
+the relative error of the function at Chebyshev nodes (its constant fixed),
+the coefficients rounded to float from the lowest degree up, each rounding
+followed by a refit of the higher ones.
+
 python tools/fit_family_f32.py --log1p prints the coefficients of
 cact_log1p_01_f32 (src/cact_family_exp.h), which runs in float arithmetic:
 log1p(u) = u Q(s), s = 2u - 1, u in [0, 1], Q of degree 9 fitted by least
@@ -164,6 +172,45 @@ def tanhshrink_g(terms=10):
     print("}")
 
 
+def tanhshrink_f32(nodes=3000):
+    import numpy as np
+
+    k = np.arange(nodes)
+    w = (np.cos(np.pi * (k + 0.5) / nodes) + 1) / 2
+
+    def fitted(name, var, f, c0, sign, terms):
+        """f = c0 + sign w P(w), P of degree terms - 1 with float coefficients"""
+        a = np.stack([w ** i for i in range(1, terms + 1)], 1)
+        cf = []
+        for i in range(terms):
+            base = a[:, :i] @ np.array(cf) if i else 0.0
+            cf.append(float(np.float32(np.linalg.lstsq(a[:, i:] / f[:, None], (f - c0 - base) / f,
+                                                       rcond=None)[0][0])))
+        err = np.abs((c0 + a @ np.array(cf)) / f - 1).max()
+        hx = [(sign * x).hex().replace("0000000p", "p") for x in cf]
+        print(f"/* {name}: degree {terms - 1}, relative error {err:.1e} at the nodes */")
+        print(f"    float {var} = {hx[-1]}f;")
+        for x in hx[-2:0:-1]:
+            print(f"    {var} = {var} * w + {x}f;")
+        print(f"    return {var} * w + {hx[0]}f;")
+
+    def g(x):
+        if x == 0:
+            return mp.mpf(1) / 3
+        a = mp.sqrt(mp.mpf(x))
+        return (a - mp.tanh(a)) / a ** 3
+
+    def t(x):
+        if x == 0:
+            return mp.mpf(1)
+        a = mp.sqrt(mp.mpf(x))
+        return (mp.tanh(a) / a) ** 2
+
+    fitted("h, g = 1/3 - w h(w)", "h", np.array([float(g(x)) for x in w]),
+           float(mp.mpf(1) / 3), -1.0, 7)
+    fitted("u, (tanh a / a)^2 = 1 + w u(w)", "u", np.array([float(t(x)) for x in w]), 1.0, 1.0, 8)
+
+
 def log1p_q(terms=10, nodes=6000):
     import numpy as np
     from numpy.polynomial import chebyshev as C
@@ -195,6 +242,8 @@ if __name__ == "__main__":
         exp_q()
     elif "--silu" in sys.argv:
         silu_q()
+    elif "--tanhshrink-f32" in sys.argv:
+        tanhshrink_f32()
     elif "--tanhshrink" in sys.argv:
         tanhshrink_g()
     elif "--log1p" in sys.argv:
