@@ -315,7 +315,7 @@ ACTIVATIONS = {
                     Param("threshold", 20.0, "real",
                           doc="PyTorch's cut to z; accepted, and the result stays exact")),
             backward_from="input",
-            guard=("f32",),
+            guard=("f32", "f64"),
         ),
         Activation(
             name="log_sigmoid",

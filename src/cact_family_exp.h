@@ -373,24 +373,14 @@ CACT_INLINE double cact_softplus_core_f64(double z, double beta, double *sig)
     tail = ((es + es * lo) / beta) * 0x1p-64;
     return hi > 36.0 ? z : (h < -40.0 ? tail : sp / beta);
 }
-CACT_INLINE double cact_softplus_f64(double z, double beta, double threshold)
-{
-    double s;
-    (void)threshold;
-    return cact_softplus_core_f64(z, beta, &s);
-}
-CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double threshold)
-{
-    double s;
-    (void)threshold;
-    cact_softplus_core_f64(z, beta, &s);
-    return s;
-}
-CACT_INLINE double cact_softplus_fwd_deriv_f64(double z, double *d, double beta, double threshold)
+CACT_INLINE double cact_softplus_fwd_deriv_wide_f64(double z, double *d, double beta,
+                                                    double threshold)
 {
     (void)threshold;
     return cact_softplus_core_f64(z, beta, d);
 }
+CACT_SPLIT_FWD_DERIV(softplus, double, wide_f64, (, double beta, double threshold),
+                     (, beta, threshold))
 
 /* ---------------------------------------------------------- log_sigmoid */
 /*
@@ -417,6 +407,27 @@ CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
     cact_exp_neg_x64(-fabs(z), &e);
     return (z >= 0.0 ? e : 1.0) / (1.0 + e);
 }
+
+/*
+ * softplus for float64 with beta = 1 (cact_softplus_f64_fast, the registry's
+ * guard; cact_softplus_*_wide_f64 above for other beta): -log_sigmoid(-z), its
+ * derivative log_sigmoid'(-z) = sigmoid(z).  No product beta z to carry, no
+ * division by beta: one division (the derivative's) where the general
+ * formulas take five.  For z > 36 the value rounds to z, as the cut of the
+ * general formulas gives.
+ */
+CACT_INLINE int cact_softplus_f64_fast(double beta, double threshold)
+{
+    (void)threshold;
+    return beta == 1.0;
+}
+CACT_INLINE double cact_softplus_fwd_deriv_f64(double z, double *d, double beta, double threshold)
+{
+    (void)beta;
+    (void)threshold;
+    return -cact_log_sigmoid_fwd_deriv_f64(-z, d);
+}
+CACT_SPLIT_FWD_DERIV(softplus, double, f64, (, double beta, double threshold), (, beta, threshold))
 
 /* ----------------------------------------------------------------- silu */
 /*
