@@ -12,7 +12,7 @@
  * Semantics are those of torch.nn.functional (elu, selu, celu, gelu with
  * approximate="none" and "tanh"); the derivative at z = 0 follows PyTorch's
  * backward, which takes the z <= 0 branch: elu'(0) = alpha, selu'(0) =
- * scale * alpha, celu'(0) = 1.
+ * scale * alpha, celu'(0) = 1; the values at +-0 are +-0, as in PyTorch.
  *
  * As in cact_math.h, the hot paths are branch-free straight-line code (selects
  * written as ternaries, powers of 2 from bit operations, no libm call), so that
@@ -376,7 +376,7 @@ CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
         (void)cact_fe_exp_parts(xs, xl, &s1, &s2, &s, &pm);
     }
     *d = z > 0.0 ? 1.0 : (xs < -790.0 ? 0.0 * alpha : (((ah + ah * pm) + al) * s1) * s2);
-    return z > 0.0 ? z : (far ? -alpha : alpha * (s * pm + (s - 1.0)));
+    return z >= 0.0 ? z : (far ? -alpha : alpha * (s * pm + (s - 1.0)));
 }
 
 /* ----------------------------------------------------------------- selu */
@@ -392,7 +392,7 @@ CACT_FE_INLINE double cact_fe_selu(double z, double *d)
 {
     double dn, y = cact_fe_elu_k(z, CACT_SELU_SCALE_ALPHA, &dn, 1);
     *d = z > 0.0 ? CACT_SELU_SCALE : dn;
-    return z > 0.0 ? CACT_SELU_SCALE * z : y;
+    return z >= 0.0 ? CACT_SELU_SCALE * z : y;
 }
 
 /* ----------------------------------------------------------------- celu */
@@ -516,7 +516,7 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
     dy = fabs(zc - CACT_FE_GELU_TANH_D_MID) * CACT_FE_GELU_TANH_D_INV_HALF <= 1.0
         ? dz * cact_fe_gelu_tanh_d((zc - CACT_FE_GELU_TANH_D_MID) * CACT_FE_GELU_TANH_D_INV_HALF) : dy;
     *d = z > 30.0 ? 1.0 : (z < -30.0 ? -0.0 : dy);
-    return z > 30.0 ? z : (z < -30.0 ? -0.0 : y);
+    return z > 30.0 ? z : (z < -30.0 ? -0.0 : copysign(y, z));   /* -0 at -0 */
 }
 
 /* ------------------------------------------------------------- float32 */
@@ -643,14 +643,14 @@ CACT_FE_INLINE double cact_fe32_elu(double z, double alpha, double *d)
     double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
     double e = cact_exp_d32(cact_clamp700_neg(x), &em1);
     *d = z > 0.0 ? 1.0 : alpha * e;
-    return z > 0.0 ? z : alpha * em1;
+    return z >= 0.0 ? z : alpha * em1;
 }
 CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
 {
     double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
     double e = cact_exp_d32(cact_clamp700(x / alpha), &em1);
     *d = z > 0.0 ? 1.0 : e;
-    return z > 0.0 ? z : alpha * em1;
+    return z >= 0.0 ? z : alpha * em1;
 }
 
 /*
@@ -670,7 +670,7 @@ CACT_FE_INLINE float cact_fe32f_elu(float z, float ah, float al, float *d)
     cact_exp_neg_parts_f32(x, &p, &s);
     float e = s + s * p, sk = s * 0x1p-32f, m = sk * p + (sk - 1.0f);
     *d = z > 0.0f ? 1.0f : (ah * e + al * e) * 0x1p-32f;
-    return z > 0.0f ? z : ah * m + al * m;
+    return z >= 0.0f ? z : ah * m + al * m;
 }
 #define CACT_SELU_SCALE_HI_F32 ((float)CACT_SELU_SCALE)
 #define CACT_SELU_SCALE_LO_F32 ((float)(CACT_SELU_SCALE - (double)(float)CACT_SELU_SCALE))
@@ -682,7 +682,7 @@ CACT_FE_INLINE float cact_selu_fwd_deriv_f32(float z, float *d)
     float dn, y = cact_fe32f_elu(z, CACT_SELU_SA_HI_F32, CACT_SELU_SA_LO_F32, &dn);
     *d = z > 0.0f ? sh + sl : dn;
     float zf = z < 0x1.fffffep127f ? z : 0x1.fffffep127f;     /* sl inf would be -inf */
-    return z > 0.0f ? sh * z + sl * zf : y;
+    return z > 0.0f ? sh * z + sl * zf : y;             /* y = -0 at z = -0 */
 }
 CACT_SPLIT_FWD_DERIV(selu, float, f32, (), ())
 

@@ -540,7 +540,7 @@ CACT_INLINE double cact_mish_y(double z, double e, double es)
     double yn = (w - (w * c - wl)) * 0x1p-64;
     double sp = 2.0 * (e * e) / (1.0 + 2.0 * e * (1.0 + e));
     double yp = z - (z > 800.0 ? 800.0 : z) * sp;  /* sp = 0 there: no inf * 0 */
-    return z > 0.0 ? yp : yn;
+    return z > 0.0 ? yp : copysign(yn, z);          /* mish(-0) = -0 */
 }
 CACT_INLINE double cact_mish_d(double z, double e, double es)
 {
@@ -600,7 +600,7 @@ CACT_INLINE double cact_mish_fwd_deriv_f64(double z, double *d)
  * derivative, from 2^500 on (1/|z|)^2 (p^2 would overflow); float32 takes
  * the value from cact_softsign_q2_f32 and the derivative from float64.
  */
-#define CACT_SOFTSIGN(T, C, FABS)                                              \
+#define CACT_SOFTSIGN(T, C, FABS, COPYSIGN)                                    \
 CACT_INLINE C cact_softsign_sum_##T(C a, C *c)                                 \
 {                                                                              \
     C p = (C)1 + a, bb = p - (C)1;                                             \
@@ -611,10 +611,10 @@ CACT_INLINE C cact_softsign_q2_##T(C z)                                        \
 {                                                                              \
     C c, zc = z > (C)0x1p60 ? (C)0x1p60 : (z < (C)-0x1p60 ? (C)-0x1p60 : z);    \
     C p = cact_softsign_sum_##T(FABS(zc), &c), q = zc / p;                     \
-    return q - q * (c / p);                                                    \
+    return COPYSIGN(q - q * (c / p), z);                        /* -0 at -0 */ \
 }
-CACT_SOFTSIGN(f64, double, fabs)
-CACT_SOFTSIGN(f32, float, fabsf)
+CACT_SOFTSIGN(f64, double, fabs, copysign)
+CACT_SOFTSIGN(f32, float, fabsf, copysignf)
 /* p + c = 1 + |z|, w = 1/p: the value and the derivative share the one
    division.  |z| is not clamped (GCC folds a clamp into blends of every later
    operation, slow on AVX2): the selects for |z| beyond BIGY (the value rounds
