@@ -114,11 +114,12 @@ def _binary(name, doc, act=None, saved="output"):
 
 
 def _kernel_names(act):
-    """The kernels an activation's parameters can select (itself, or its choices)."""
+    """The kernels an activation's parameters can select (itself, or its
+    choices, and the activation it equals at some parameter values)."""
     for p in act.params:
         if p.check == "choice":
             return tuple(dict.fromkeys(p.choices.values()))
-    return (act.name,)
+    return (act.name,) + ((act.same_as[0],) if act.same_as is not None else ())
 
 
 def _params_doc(a):

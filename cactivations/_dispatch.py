@@ -166,6 +166,8 @@ def activation_params(fname, act, given):
         lo, hi = act.ordered
         if not values[lo] <= values[hi]:
             raise ValueError(f"{fname}: {lo} ({values[lo]!r}) must not exceed {hi} ({values[hi]!r})")
+    if act.same_as is not None and tuple(floats) == act.same_as[1]:
+        kernel = act.same_as[0]
     floats += [0.0] * (2 - len(floats))
     return kernel, floats[0], floats[1]
 

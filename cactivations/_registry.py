@@ -81,6 +81,10 @@ class Activation(NamedTuple):
     #: arithmetic in float32, a fixed split of exp's power of 2 in float64, for
     #: the usual alpha)
     guard: Tuple[str, ...] = ()
+    #: (other, values): where the float parameters equal ``values`` the
+    #: function is activation ``other`` with them (celu with alpha = 1 is elu
+    #: with alpha = 1), and ``other``'s kernels run
+    same_as: Optional[Tuple[str, Tuple[float, ...]]] = None
 
 
 ACTIVATIONS = {
@@ -221,7 +225,10 @@ ACTIVATIONS = {
             formula="celu(z) = max(0, z) + min(0, alpha * (exp(z / alpha) - 1))",
             derivative_formula="celu'(z) = 1 for z > 0, else exp(z / alpha)",
             backward_formula="dL/dz = grad_output * celu'(z)",
-            numerics="expm1 of z / alpha from the shared range reduction.",
+            numerics=(
+                "expm1 of z / alpha from the shared range reduction; for alpha = 1, "
+                "where celu is elu, the kernels of elu."
+            ),
             sweep=((-110.0, 1.0e30), (-750.0, 1.0e300)),
             limits=((float("inf"), -1.0), (1.0, 0.0)),
             params=(Param("alpha", 1.0, "nonzero", doc="the value of -celu(-inf), not 0"),),
@@ -229,6 +236,7 @@ ACTIVATIONS = {
             guard=("f32", "f64"),
             kinks="celu'(0) = 1",
             breakpoints=(0.0,),
+            same_as=("elu", (1.0,)),
         ),
         Activation(
             name="gelu",

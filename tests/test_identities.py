@@ -222,3 +222,25 @@ def test_output_layer_grad_parts(activation):
     r1 = func("output_layer_grad")(x[2], w, t[2], activation=activation)
     assert_close(r1.grad_w, np.outer(x[2], r1.delta), 1e-12)
     assert_close(r1.delta, res.delta[2], 1e-12)
+
+
+@dtypes
+def test_celu_with_alpha_1_is_elu(dtype):
+    """celu(z, alpha=1) = elu(z, alpha=1) (the same function; the registry's
+    same_as runs elu's kernels there): the same bits, value, derivative,
+    backward and fused delta; other alpha stay celu's."""
+    z = np.concatenate([_sweep(dtype, "celu"), [0.0, -0.0, np.inf, -np.inf, np.nan]]).astype(dtype)
+    g = np.linspace(-2, 2, z.size).astype(dtype)
+    for suffix, args in (("", (z,)), ("_derivative", (z,)), ("_backward", (g, z))):
+        np.testing.assert_array_equal(func("celu" + suffix)(*args), func("elu" + suffix)(*args),
+                                      err_msg=f"celu{suffix}")
+        np.testing.assert_array_equal(func("celu" + suffix)(*args, alpha=1.0),
+                                      func("elu" + suffix)(*args, alpha=1.0))
+    t = np.full_like(z, 0.25)
+    a, b = (func("squared_error_delta")(z, t, activation=act) for act in ("celu", "elu"))
+    np.testing.assert_array_equal(a.output, b.output)
+    np.testing.assert_array_equal(a.delta, b.delta)
+    # alpha = 2: celu(z, 2) = 2 elu(z / 2, 1), not elu(z, 2)
+    w = z[np.isfinite(z) & (z < 0) & (z > -50)]
+    assert_close(func("celu")(w, alpha=2.0), 2 * func("elu")(w / 2), 4 * eps_of(dtype),
+                 err_msg="celu(z, alpha=2)")
