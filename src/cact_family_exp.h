@@ -917,7 +917,7 @@ CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
  * tanhshrink for float32.  With FMA, in float arithmetic (twice the SIMD
  * lanes), a = |z|:
  *   a <= 1: r = a^3 g(a^2), g = (a - tanh a)/a^3 = 1/3 - w h(w), w = a^2, h of
- *           degree 6 (cact_tanhshrink_h_f32, relative error of g 7e-9);
+ *           degree 6 (relative error of g 7e-9);
  *           a^2 and a^3 as exact float pairs (FMA), g as gh + gl with
  *           gh = 1/3 + x rounded, x = -w h(w) in [-0.1, 0] and gl its exact
  *           remainder, so that r is rounded about once; a^3 is scaled by
@@ -939,37 +939,32 @@ CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
  * float32 here); rounded once to float.
  */
 #ifdef __FP_FAST_FMAF
-/* h(w) = (1/3 - g(w))/w = 2/15 - 17w/315 + ..., degree 6, float coefficients
-   (tools/fit_family_f32.py --tanhshrink-f32) */
-CACT_INLINE float cact_tanhshrink_h_f32(float w)
+/* c[0] + x (c[1] + ... + x c[n - 1]), for a constant n: the loop unrolls */
+CACT_INLINE float cact_horner_f32(float x, const float *c, int n)
 {
-    float h = 0x1.2d1b2ap-13f;
-    h = h * w + -0x1.e5df98p-11f;
-    h = h * w + 0x1.a50612p-9f;
-    h = h * w + -0x1.1d291ap-7f;
-    h = h * w + 0x1.65b09ap-6f;
-    h = h * w + -0x1.ba128cp-5f;
-    return h * w + 0x1.1110fap-3f;
-}
-/* u(w) = ((tanh a / a)^2 - 1)/w = -2/3 + 17w/45 - ..., degree 7, float
-   coefficients (tools/fit_family_f32.py --tanhshrink-f32) */
-CACT_INLINE float cact_tanhshrink_u_f32(float w)
-{
-    float u = 0x1.9ad9a8p-11f;
-    u = u * w + -0x1.567cc4p-8f;
-    u = u * w + 0x1.248096p-6f;
-    u = u * w + -0x1.6d71a8p-5f;
-    u = u * w + 0x1.8c9bfcp-4f;
-    u = u * w + -0x1.92d99cp-3f;
-    u = u * w + 0x1.82d554p-2f;
-    return u * w + -0x1.55554ap-1f;
+    float r = c[n - 1];
+    for (int i = n - 2; i >= 0; i--)
+        r = r * x + c[i];
+    return r;
 }
 CACT_INLINE float cact_tanhshrink_fwd_deriv_f32(float z, float *d)
 {
+    /* h(w) = (1/3 - g(w))/w = 2/15 - 17w/315 + ..., degree 6, and u(w) =
+       ((tanh a / a)^2 - 1)/w = -2/3 + 17w/45 - ..., degree 7: float
+       coefficients, the constant term first (tools/fit_family_f32.py
+       --tanhshrink-f32) */
+    static const float h[7] = {
+        0x1.1110fap-3f, -0x1.ba128cp-5f, 0x1.65b09ap-6f, -0x1.1d291ap-7f,
+        0x1.a50612p-9f, -0x1.e5df98p-11f, 0x1.2d1b2ap-13f,
+    };
+    static const float u[8] = {
+        -0x1.55554ap-1f, 0x1.82d554p-2f, -0x1.92d99cp-3f, 0x1.8c9bfcp-4f,
+        -0x1.6d71a8p-5f, 0x1.248096p-6f, -0x1.567cc4p-8f, 0x1.9ad9a8p-11f,
+    };
     const float c0h = 0x1.555556p-2f, c0l = -0x1.555556p-27f;   /* 1/3 */
     float a = fabsf(z), wh = a * a, wl = __builtin_fmaf(a, a, -wh);
     float as = a * 0x1p48f, c = as * wh, cl = __builtin_fmaf(as, wh, -c) + as * wl;
-    float x = c0l - cact_tanhshrink_h_f32(wh) * wh, gh = c0h + x, gl = (c0h - gh) + x;
+    float x = c0l - cact_horner_f32(wh, h, 7) * wh, gh = c0h + x, gl = (c0h - gh) + x;
     float r = __builtin_fmaf(c, gh, __builtin_fmaf(c, gl, cl * gh)) * 0x1p-48f;
     float p, s, e, el, o, ol, q, t;
     cact_exp_neg_parts_f32(-2.0f * a, &p, &s);
@@ -979,7 +974,7 @@ CACT_INLINE float cact_tanhshrink_fwd_deriv_f32(float z, float *d)
     o = 1.0f + e;
     ol = ((1.0f - o) + e) + el;
     q = 2.0f * e / o;
-    t = wh * cact_tanhshrink_u_f32(wh);
+    t = wh * cact_horner_f32(wh, u, 8);
     *d = a <= 1.0f ? wh + __builtin_fmaf(t, wh, wl * __builtin_fmaf(2.0f, t, 1.0f))
                    : 1.0f - 4.0f * e / (1.0f + e * (2.0f + e));
     q = __builtin_fmaf(__builtin_fmaf(-q, ol, 2.0f * el), 2.0f - o, q);

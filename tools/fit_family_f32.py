@@ -26,9 +26,9 @@ python tools/fit_family_f32.py --tanhshrink prints cact_tanhshrink_g_d32
 (src/cact_family_exp.h): (a - tanh a) / a^3 = g(s), s = 2 a^2 - 1 for a in
 [0, 1], g a degree-9 Chebyshev interpolant.
 
-python tools/fit_family_f32.py --tanhshrink-f32 prints cact_tanhshrink_h_f32
-and cact_tanhshrink_u_f32 (src/cact_family_exp.h), the float arithmetic with
-FMA, w = a^2 in [0, 1]: (a - tanh a)/a^3 = 1/3 - w h(w), h of degree 6, and
+python tools/fit_family_f32.py --tanhshrink-f32 prints the coefficients h and
+u of cact_tanhshrink_fwd_deriv_f32 (src/cact_family_exp.h), the float
+arithmetic with FMA, w = a^2 in [0, 1]: (a - tanh a)/a^3 = 1/3 - w h(w), h of degree 6, and
 (tanh a / a)^2 = 1 + w u(w), u of degree 7, each fitted by least squares in
 the relative error of the function at Chebyshev nodes (its constant fixed),
 the coefficients rounded to float from the lowest degree up, each rounding
@@ -187,12 +187,12 @@ def tanhshrink_f32(nodes=3000):
             cf.append(float(np.float32(np.linalg.lstsq(a[:, i:] / f[:, None], (f - c0 - base) / f,
                                                        rcond=None)[0][0])))
         err = np.abs((c0 + a @ np.array(cf)) / f - 1).max()
-        hx = [(sign * x).hex().replace("0000000p", "p") for x in cf]
+        hx = [(sign * x).hex().replace("0000000p", "p") + "f" for x in cf]
         print(f"/* {name}: degree {terms - 1}, relative error {err:.1e} at the nodes */")
-        print(f"    float {var} = {hx[-1]}f;")
-        for x in hx[-2:0:-1]:
-            print(f"    {var} = {var} * w + {x}f;")
-        print(f"    return {var} * w + {hx[0]}f;")
+        print(f"    static const float {var}[{terms}] = {{")
+        for i in range(0, terms, 4):
+            print("        " + ", ".join(hx[i:i + 4]) + ",")
+        print("    };")
 
     def g(x):
         if x == 0:
