@@ -79,11 +79,13 @@ def test_signed_zero_and_tiny(dtype):
 def test_zero_keeps_its_sign(act, dtype):
     """Where g(0) = 0, g(-0) = -0 and g(+0) = +0 (as PyTorch and the formulas:
     alpha expm1(-0), z sigmoid(z), ... at z = -0; tanhshrink, an odd function,
-    gives -0 too, where PyTorch's z - tanh(z) rounds to +0)."""
+    gives -0 too, where PyTorch's z - tanh(z) rounds to +0); elsewhere
+    g(-0) = g(+0)."""
     y = func(act)(np.array([-0.0, 0.0], dtype=dtype))
-    if y[1] != 0:
-        return
-    np.testing.assert_array_equal(np.signbit(y), [True, False], err_msg=f"{act}(-0), {act}(+0)")
+    if y[1] == 0:
+        np.testing.assert_array_equal(np.signbit(y), [True, False], err_msg=f"{act}(-0), {act}(+0)")
+    else:
+        assert y[0] == y[1], f"{act}(-0) = {y[0]!r}, {act}(+0) = {y[1]!r}"
 
 
 # ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from cactivations._dispatch import activation_params
+
 from _helpers import (
     saved, away_from_breakpoints,
     ACTIVATIONS, FLOATS, LOSS_ACTIVATIONS, PUBLIC_ELEMENTWISE, assert_close, eps_of, func,
@@ -229,6 +231,10 @@ def test_celu_with_alpha_1_is_elu(dtype):
     """celu(z, alpha=1) = elu(z, alpha=1) (the same function; the registry's
     same_as runs elu's kernels there): the same bits, value, derivative,
     backward and fused delta; other alpha stay celu's."""
+    celu = ACTIVATIONS["celu"]
+    assert activation_params("celu", celu, {})[0] == "elu"
+    assert activation_params("celu", celu, {"alpha": 1})[0] == "elu"
+    assert activation_params("celu", celu, {"alpha": 2.0})[0] == "celu"
     z = np.concatenate([_sweep(dtype, "celu"), [0.0, -0.0, np.inf, -np.inf, np.nan]]).astype(dtype)
     g = np.linspace(-2, 2, z.size).astype(dtype)
     for suffix, args in (("", (z,)), ("_derivative", (z,)), ("_backward", (g, z))):
