@@ -392,7 +392,7 @@ CACT_FE_INLINE double cact_fe_selu(double z, double *d)
 {
     double dn, y = cact_fe_elu_k(z, CACT_SELU_SCALE_ALPHA, &dn, 1);
     *d = z > 0.0 ? CACT_SELU_SCALE : dn;
-    return z >= 0.0 ? CACT_SELU_SCALE * z : y;
+    return z > 0.0 ? CACT_SELU_SCALE * z : y;                /* y = -0 at z = -0 */
 }
 
 /* ----------------------------------------------------------------- celu */

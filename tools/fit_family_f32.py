@@ -28,11 +28,11 @@ python tools/fit_family_f32.py --tanhshrink prints cact_tanhshrink_g_d32
 
 python tools/fit_family_f32.py --tanhshrink-f32 prints the coefficients h and
 u of cact_tanhshrink_fwd_deriv_f32 (src/cact_family_exp.h), the float
-arithmetic with FMA, w = a^2 in [0, 1]: (a - tanh a)/a^3 = 1/3 - w h(w), h of degree 6, and
-(tanh a / a)^2 = 1 + w u(w), u of degree 7, each fitted by least squares in
-the relative error of the function at Chebyshev nodes (its constant fixed),
-the coefficients rounded to float from the lowest degree up, each rounding
-followed by a refit of the higher ones.
+arithmetic with FMA, w = a^2 in [0, 1]: (a - tanh a)/a^3 = 1/3 - w h(w), h of
+degree 6, and (tanh a / a)^2 = 1 + w u(w), u of degree 7, each fitted by
+least squares in the relative error of the function at Chebyshev nodes (its
+constant fixed), the coefficients rounded to float from the lowest degree up,
+each rounding followed by a refit of the higher ones.
 
 python tools/fit_family_f32.py --log1p prints the coefficients of
 cact_log1p_01_f32 (src/cact_family_exp.h), which runs in float arithmetic:
@@ -156,15 +156,16 @@ def silu_q(terms=7, w=0.2):
     print(f"    return {c0h.hex()}f + ({c0l.hex()}f + p * d);\n}}")
 
 
-def tanhshrink_g(terms=10):
-    def g(s):
-        w = (s + 1) / 2
-        if w == 0:
-            return mp.mpf(1) / 3
-        a = mp.sqrt(w)
-        return (a - mp.tanh(a)) / a ** 3
+def tanhshrink_over_cube(w):
+    """(a - tanh a) / a^3 for w = a^2 (1/3 at 0)"""
+    if w == 0:
+        return mp.mpf(1) / 3
+    a = mp.sqrt(mp.mpf(w))
+    return (a - mp.tanh(a)) / a ** 3
 
-    coef, worst = fit(g, terms)
+
+def tanhshrink_g(terms=10):
+    coef, worst = fit(lambda s: tanhshrink_over_cube((s + 1) / 2), terms)
     print(f"/* (a - tanh a) / a^3, degree {terms - 1} in s = 2 a^2 - 1, a in [0, 1]: "
           f"relative error {float(worst):.1e} */")
     print("CACT_INLINE double cact_tanhshrink_g_d32(double s)\n{")
@@ -194,19 +195,13 @@ def tanhshrink_f32(nodes=3000):
             print("        " + ", ".join(hx[i:i + 4]) + ",")
         print("    };")
 
-    def g(x):
-        if x == 0:
-            return mp.mpf(1) / 3
-        a = mp.sqrt(mp.mpf(x))
-        return (a - mp.tanh(a)) / a ** 3
-
     def t(x):
         if x == 0:
             return mp.mpf(1)
         a = mp.sqrt(mp.mpf(x))
         return (mp.tanh(a) / a) ** 2
 
-    fitted("h, g = 1/3 - w h(w)", "h", np.array([float(g(x)) for x in w]),
+    fitted("h, g = 1/3 - w h(w)", "h", np.array([float(tanhshrink_over_cube(x)) for x in w]),
            float(mp.mpf(1) / 3), -1.0, 7)
     fitted("u, (tanh a / a)^2 = 1 + w u(w)", "u", np.array([float(t(x)) for x in w]), 1.0, 1.0, 8)
 
