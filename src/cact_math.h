@@ -483,6 +483,70 @@ CACT_INLINE double cact_quot_f32(double a, double b, double inv)
 }
 
 /*
+ * y_k = y_k / s for a row 0 <= y_k <= s, s >= 1 (the normalization of a long
+ * softmax row, its exponentials stored in y).  float64: cact_quot_f64.
+ * float32 with FMA, in float arithmetic (twice the lanes, no conversions):
+ * 1/s = ih + il as two floats (within 2^-48 relative) and y_k ih + y_k il in
+ * one fma, so the float is the correctly rounded y_k / s except where that
+ * lies within about 2^-47 relative of a midpoint (as the double product
+ * rounded to float, which is what runs without FMA).
+ */
+/*
+ * o_k = y_k (g_k - dot) for a float32 row of softmax_backward, dot = sum g y
+ * (in double), in float arithmetic (twice the lanes, no conversions), on CPUs
+ * with FMA: dot = dh + dl as two floats, g - dh = t + tl exactly (TwoSum) and
+ * o = y t + y (tl - dl) in one fma, so o is within about 1 ULP of y (g - dot)
+ * (tests/test_accuracy.py: within 0.50 ULP of the exact value on rows with
+ * entries that cancel).  Returns 0 (nothing to rely on in o) without FMA, and where dot
+ * or an output is not finite (dot or g - dh beyond float's range, inf or NaN
+ * in the input): the caller then takes the double path.
+ */
+CACT_INLINE int cact_softmax_backward_f32f(const float *g, const float *y, float *o,
+                                           ptrdiff_t K, double dot)
+{
+#if defined(__FP_FAST_FMAF)
+    float dh, dl, t, tl, b;
+    ptrdiff_t k;
+    int bad = 0;
+    if (!(fabs(dot) <= FLT_MAX))        /* (the conversion would be undefined) */
+        return 0;
+    dh = (float)dot;
+    dl = (float)(dot - (double)dh);
+    for (k = 0; k < K; k++) {
+        t = g[k] - dh;
+        b = t - g[k];
+        tl = (g[k] - (t - b)) + (-dh - b);      /* t + tl = g - dh exactly */
+        o[k] = __builtin_fmaf(y[k], t, y[k] * (tl - dl));
+        bad |= !(fabsf(o[k]) <= FLT_MAX);
+    }
+    return !bad;
+#else
+    (void)g; (void)y; (void)o; (void)K; (void)dot;
+    return 0;
+#endif
+}
+CACT_INLINE void cact_row_div_f64(double *y, ptrdiff_t K, double s)
+{
+    double inv = 1.0 / s;
+    ptrdiff_t k;
+    for (k = 0; k < K; k++)
+        y[k] = cact_quot_f64(y[k], s, inv);
+}
+CACT_INLINE void cact_row_div_f32(float *y, ptrdiff_t K, double s)
+{
+    double inv = 1.0 / s;
+    ptrdiff_t k;
+#if defined(__FP_FAST_FMAF)
+    float ih = (float)inv, il = (float)(inv - (double)ih);
+    for (k = 0; k < K; k++)
+        y[k] = __builtin_fmaf(y[k], ih, y[k] * il);
+#else
+    for (k = 0; k < K; k++)
+        y[k] = (float)cact_quot_f32((double)y[k], s, inv);
+#endif
+}
+
+/*
  * One step of compensated summation: *s += x, with the exact rounding error of
  * that addition (Knuth's TwoSum, whatever the order of magnitudes) added to *c,
  * so that *s + *c is the sum to about 2 ULP.  (Kahan's variant loses the error
@@ -515,7 +579,8 @@ CACT_INLINE void cact_sum_add_lane(double *s, double *c, double x)
  * deterministic, and independent of the instruction set and of threads.
  *   cact_sum2_T(x, n, &lo): sum of x as hi + lo (compensated per lane, then combined),
  *                           within about 2 ULP of the exact sum;
- *   cact_dot_T(a, b, n):    sum of a_i b_i, accumulated in double;
+ *   cact_dot_T(a, b, n):    sum of a_i b_i, accumulated in double (in
+ *                           CACT_DOT_LANES lanes);
  *   cact_sum_T(x, n):       sum of x, accumulated in double;
  *   cact_sqdiff_sum2_T(y, t, n, &lo): sum of (y - t)^2 as hi + lo, compensated.
  */
@@ -757,6 +822,10 @@ typedef int64_t cact_vdi __attribute__((vector_size(CACT_VBYTES)));
 #define CACT_MAX_LANES_f32 32
 #define CACT_MAX_LANES_f64 16
 #define CACT_VLEN_f32 (CACT_VBYTES / 4)
+/* the lanes of cact_dot_T: four AVX-512 vectors of doubles, so that the
+   additions of one lane wait on each other only every fourth vector (the
+   latency of an addition, not the loads, bounds a single accumulator) */
+#define CACT_DOT_LANES 32
 #define CACT_VLEN_f64 (CACT_VBYTES / 8)
 #define CACT_ROW_REDUCTIONS(T, C)                                              \
 /* sum of x (SQ = 0) or of (x - y)^2 (SQ = 1, y != NULL) over the lanes, in   \
@@ -794,15 +863,15 @@ CACT_INLINE double cact_sum2_##T(const C *x, ptrdiff_t n, double *lo)          \
 }                                                                              \
 CACT_INLINE double cact_dot_##T(const C *a, const C *b, ptrdiff_t n)           \
 {                                                                              \
-    double s[CACT_LANES] = {0}, t = 0.0;                                       \
+    double s[CACT_DOT_LANES] = {0}, t = 0.0;                                   \
     ptrdiff_t i = 0;                                                           \
     int j;                                                                     \
-    for (; i + CACT_LANES <= n; i += CACT_LANES)                               \
-        for (j = 0; j < CACT_LANES; j++)                                       \
+    for (; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES)                       \
+        for (j = 0; j < CACT_DOT_LANES; j++)                                   \
             s[j] += (double)a[i + j] * (double)b[i + j];                       \
     for (; i < n; i++)                                                         \
         t += (double)a[i] * (double)b[i];                                      \
-    for (j = 0; j < CACT_LANES; j++)                                           \
+    for (j = 0; j < CACT_DOT_LANES; j++)                                       \
         t += s[j];                                                             \
     return t;                                                                  \
 }                                                                              \

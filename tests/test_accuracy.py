@@ -588,3 +588,46 @@ def test_every_rowwise_activation_has_an_accuracy_test():
     assert set(PUBLIC_ROWWISE) <= {"softmax"}, (
         f"new rowwise activations {set(PUBLIC_ROWWISE) - {'softmax'}} need an mpmath sweep"
     )
+
+
+def _exact_softmax_backward(g, y):
+    """y_k (g_k - sum_j g_j y_j) for float inputs, exactly (fractions), as float64."""
+    from fractions import Fraction
+    out = np.empty(g.shape, np.float64)
+    for r in range(g.shape[0]):
+        gr = [Fraction(float(v)) for v in g[r]]
+        yr = [Fraction(float(v)) for v in y[r]]
+        dot = sum(a * b for a, b in zip(gr, yr))
+        out[r] = [float(b * (a - dot)) for a, b in zip(gr, yr)]
+    return out
+
+
+def test_softmax_backward_float32_long_rows():
+    """Rows longer than 64 run the elementwise pass in float on CPUs with FMA
+    (the dot as a pair of floats): within 1 ULP of the exact y (g - dot) of the
+    same float32 inputs, also where g_k cancels against dot; a dot or g - dot beyond float's
+    range takes the double path (finite results stay finite)."""
+    rng = np.random.default_rng(_seed("softmax_backward_f32"))
+    K = 300
+    y = func("softmax")((rng.standard_normal((4, K)) * 2).astype(np.float32))
+    g = rng.standard_normal((4, K)).astype(np.float32)
+    dot = (g.astype(np.float64) * y).sum(-1, keepdims=True)
+    # entries within a few float ulps of the dot, and exactly at its float
+    g[:, :40] = (dot + dot * np.linspace(-3e-7, 3e-7, 40)).astype(np.float32)
+    g[:, 40] = dot[:, 0].astype(np.float32)
+    got = func("softmax_backward")(g, y)
+    exact = _exact_softmax_backward(g, y)
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    ulp[exact == 0] = np.spacing(np.float32(0))
+    err = np.abs(got - exact) / ulp
+    assert err.max() <= 1.0, f"softmax_backward float32: {err.max():.2f} ulp at {err.argmax()}"
+    # g - dot overflows float32 but y (g - dot) does not: the double path
+    g2 = g.copy()
+    g2[0, 100], g2[0, 101] = 3.0e38, -3.0e38
+    y2 = y.copy()
+    y2[0, 100] = y2[0, 101] = 1e-3
+    got2 = func("softmax_backward")(g2, y2)
+    exact2 = _exact_softmax_backward(g2, y2)
+    assert np.isfinite(got2).all()
+    np.testing.assert_array_max_ulp(got2[0, 100:102], exact2[0, 100:102].astype(np.float32),
+                                    maxulp=1)
