@@ -939,14 +939,6 @@ CACT_SPLIT_FWD_DERIV(log_sigmoid, float, f32, (), ())
  * float32 here); rounded once to float.
  */
 #ifdef __FP_FAST_FMAF
-/* c[0] + x (c[1] + ... + x c[n - 1]), for a constant n: the loop unrolls */
-CACT_INLINE float cact_horner_f32(float x, const float *c, int n)
-{
-    float r = c[n - 1];
-    for (int i = n - 2; i >= 0; i--)
-        r = r * x + c[i];
-    return r;
-}
 CACT_INLINE float cact_tanhshrink_fwd_deriv_f32(float z, float *d)
 {
     /* h(w) = (1/3 - g(w))/w = 2/15 - 17w/315 + ..., degree 6, and u(w) =

@@ -138,6 +138,16 @@ CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
     return s * p + (s - 1.0f);
 }
 
+/* c[0] + x (c[1] + ... + x c[n - 1]), for a constant n: the loop unrolls
+   (the float32 polynomials with float coefficients) */
+CACT_INLINE float cact_horner_f32(float x, const float *c, int n)
+{
+    float r = c[n - 1];
+    for (int i = n - 2; i >= 0; i--)
+        r = r * x + c[i];
+    return r;
+}
+
 /*
  * exp(x) for the float32 functions, which evaluate in double: float32 needs
  * about 2^-26 relative accuracy of the intermediate values, and double's

@@ -34,6 +34,15 @@ least squares in the relative error of the function at Chebyshev nodes (its
 constant fixed), the coefficients rounded to float from the lowest degree up,
 each rounding followed by a refit of the higher ones.
 
+python tools/fit_family_f32.py --gelu-f32 prints the coefficients v and s1 of
+cact_fe32f_gelu (src/cact_family_erf.h), the float arithmetic with FMA, a = |z|:
+1/F(a) = a sqrt(2 pi) + V(t), F(a) = Phi(-a) exp(a^2/2), t = (a - 3)/(a + 3) for
+a in [0.675, 15], V of degree 10 fitted by least squares in the error of
+1/F (the float sqrt(2 pi) exact in the formula); and for |z| <= 0.675,
+(Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2, 1/sqrt(2 pi) = ch + cl, s1 of
+degree 3 fitted in the relative error.  Coefficients rounded to float from the
+lowest degree up, each rounding followed by a refit of the higher ones.
+
 python tools/fit_family_f32.py --log1p prints the coefficients of
 cact_log1p_01_f32 (src/cact_family_exp.h), which runs in float arithmetic:
 log1p(u) = u Q(s), s = 2u - 1, u in [0, 1], Q of degree 9 fitted by least
@@ -173,6 +182,28 @@ def tanhshrink_g(terms=10):
     print("}")
 
 
+def float_lsq(cols, rhs, w):
+    """Coefficients c of cols @ c ~ rhs, least squares weighted by w, rounded
+    to float one at a time from the first column, each rounding followed by a
+    refit of the later ones."""
+    import numpy as np
+
+    cf = []
+    for i in range(cols.shape[1]):
+        base = cols[:, :i] @ np.array(cf) if i else 0.0
+        c = np.linalg.lstsq(cols[:, i:] * w[:, None], (rhs - base) * w, rcond=None)[0][0]
+        cf.append(float(np.float32(c)))
+    return np.array(cf)
+
+
+def print_float_array(var, cf, sign=1.0):
+    hx = [(sign * x).hex().replace("0000000p", "p") + "f" for x in cf]
+    print(f"    static const float {var}[{len(cf)}] = {{")
+    for i in range(0, len(cf), 4):
+        print("        " + ", ".join(hx[i:i + 4]) + ",")
+    print("    };")
+
+
 def tanhshrink_f32(nodes=3000):
     import numpy as np
 
@@ -182,18 +213,10 @@ def tanhshrink_f32(nodes=3000):
     def fitted(name, var, f, c0, sign, terms):
         """f = c0 + sign w P(w), P of degree terms - 1 with float coefficients"""
         a = np.stack([w ** i for i in range(1, terms + 1)], 1)
-        cf = []
-        for i in range(terms):
-            base = a[:, :i] @ np.array(cf) if i else 0.0
-            cf.append(float(np.float32(np.linalg.lstsq(a[:, i:] / f[:, None], (f - c0 - base) / f,
-                                                       rcond=None)[0][0])))
-        err = np.abs((c0 + a @ np.array(cf)) / f - 1).max()
-        hx = [(sign * x).hex().replace("0000000p", "p") + "f" for x in cf]
+        cf = float_lsq(a, f - c0, 1 / f)
+        err = np.abs((c0 + a @ cf) / f - 1).max()
         print(f"/* {name}: degree {terms - 1}, relative error {err:.1e} at the nodes */")
-        print(f"    static const float {var}[{terms}] = {{")
-        for i in range(0, terms, 4):
-            print("        " + ", ".join(hx[i:i + 4]) + ",")
-        print("    };")
+        print_float_array(var, cf, sign)
 
     def t(x):
         if x == 0:
@@ -204,6 +227,39 @@ def tanhshrink_f32(nodes=3000):
     fitted("h, g = 1/3 - w h(w)", "h", np.array([float(tanhshrink_over_cube(x)) for x in w]),
            float(mp.mpf(1) / 3), -1.0, 7)
     fitted("u, (tanh a / a)^2 = 1 + w u(w)", "u", np.array([float(t(x)) for x in w]), 1.0, 1.0, 8)
+
+
+def gelu_f32(nodes=4000, lo=0.675, hi=15.0, k=3.0, v_terms=11, s_terms=4):
+    import numpy as np
+
+    x = np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes)
+    ih = float(np.float32(float(mp.sqrt(2 * mp.pi))))
+    c = 1 / mp.sqrt(2 * mp.pi)
+    ch = float(np.float32(float(c)))
+    cl = float(np.float32(float(c - mp.mpf(ch))))
+    # 1/F(a) = a ih + V(t), t = (a - k)/(a + k); the error counts relative to 1/F
+    tlo, thi = (lo - k) / (lo + k), (hi - k) / (hi + k)
+    t = (thi + tlo) / 2 + (thi - tlo) / 2 * x
+    a = k * (1 + t) / (1 - t)
+    inv_f = np.array([float(1 / (c * mills(mp.mpf(float(ai))))) for ai in a])
+    cols = np.stack([t ** i for i in range(v_terms)], 1)
+    v = float_lsq(cols, inv_f - a * ih, 1 / inv_f)
+    err = np.abs((a * ih + cols @ v) / inv_f - 1).max()
+    print(f"    /* 1/F(a) = a sqrt(2 pi) + V(t), t = (a - {k:g})/(a + {k:g}), a in [{lo}, {hi:g}]: "
+          f"V of degree {v_terms - 1}, relative error of 1/F {err:.1e} at the nodes */")
+    print_float_array("v", v)
+    # (Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2 in [0, lo^2]
+    w = lo * lo * (x + 1) / 2
+    sw = np.array([float((mp.ncdf(mp.sqrt(mp.mpf(float(u)))) - mp.mpf(1) / 2)
+                         / mp.sqrt(mp.mpf(float(u)))) if u > 0 else float(c) for u in w])
+    cols = np.stack([w ** i for i in range(1, s_terms + 1)], 1)
+    s1 = float_lsq(cols, sw - (ch + cl), 1 / sw)
+    err = np.abs((ch + cl + cols @ s1) / sw - 1).max()
+    print(f"    /* (Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2 <= {lo}^2: s1 of degree "
+          f"{s_terms - 1}, relative error {err:.1e} at the nodes */")
+    print_float_array("s1", s1)
+    hx = [x.hex().replace("0000000p", "p") + "f" for x in (ch, cl, ih)]
+    print(f"    const float ch = {hx[0]}, cl = {hx[1]}, ih = {hx[2]};")
 
 
 def log1p_q(terms=10, nodes=6000):
@@ -243,6 +299,8 @@ if __name__ == "__main__":
         tanhshrink_g()
     elif "--log1p" in sys.argv:
         log1p_q()
+    elif "--gelu-f32" in sys.argv:
+        gelu_f32()
     elif "--write" in sys.argv:
         import contextlib
         import io
