@@ -501,15 +501,37 @@ CACT_INLINE double cact_quot_f32(double a, double b, double inv)
  * lies within about 2^-47 relative of a midpoint (as the double product
  * rounded to float, which is what runs without FMA).
  */
+CACT_INLINE void cact_row_div_f64(double *y, ptrdiff_t K, double s)
+{
+    double inv = 1.0 / s;
+    ptrdiff_t k;
+    for (k = 0; k < K; k++)
+        y[k] = cact_quot_f64(y[k], s, inv);
+}
+CACT_INLINE void cact_row_div_f32(float *y, ptrdiff_t K, double s)
+{
+    double inv = 1.0 / s;
+    ptrdiff_t k;
+#if defined(__FP_FAST_FMAF)
+    float ih = (float)inv, il = (float)(inv - (double)ih);
+    for (k = 0; k < K; k++)
+        y[k] = __builtin_fmaf(y[k], ih, y[k] * il);
+#else
+    for (k = 0; k < K; k++)
+        y[k] = (float)cact_quot_f32((double)y[k], s, inv);
+#endif
+}
+
 /*
  * o_k = y_k (g_k - dot) for a float32 row of softmax_backward, dot = sum g y
  * (in double), in float arithmetic (twice the lanes, no conversions), on CPUs
  * with FMA: dot = dh + dl as two floats, g - dh = t + tl exactly (TwoSum) and
  * o = y t + y (tl - dl) in one fma, so o is within about 1 ULP of y (g - dot)
  * (tests/test_accuracy.py: within 0.50 ULP of the exact value on rows with
- * entries that cancel).  Returns 0 (nothing to rely on in o) without FMA, and where dot
- * or an output is not finite (dot or g - dh beyond float's range, inf or NaN
- * in the input): the caller then takes the double path.
+ * entries that cancel).  Returns 0 (nothing to rely on in o) without FMA, and
+ * where dot or an output is not finite (dot or g - dh beyond float's range,
+ * inf or NaN in the input): the caller then takes the double path, which
+ * reads g and y again, so o must not be g or y.
  */
 CACT_INLINE int cact_softmax_backward_f32f(const float *g, const float *y, float *o,
                                            ptrdiff_t K, double dot)
@@ -533,26 +555,6 @@ CACT_INLINE int cact_softmax_backward_f32f(const float *g, const float *y, float
 #else
     (void)g; (void)y; (void)o; (void)K; (void)dot;
     return 0;
-#endif
-}
-CACT_INLINE void cact_row_div_f64(double *y, ptrdiff_t K, double s)
-{
-    double inv = 1.0 / s;
-    ptrdiff_t k;
-    for (k = 0; k < K; k++)
-        y[k] = cact_quot_f64(y[k], s, inv);
-}
-CACT_INLINE void cact_row_div_f32(float *y, ptrdiff_t K, double s)
-{
-    double inv = 1.0 / s;
-    ptrdiff_t k;
-#if defined(__FP_FAST_FMAF)
-    float ih = (float)inv, il = (float)(inv - (double)ih);
-    for (k = 0; k < K; k++)
-        y[k] = __builtin_fmaf(y[k], ih, y[k] * il);
-#else
-    for (k = 0; k < K; k++)
-        y[k] = (float)cact_quot_f32((double)y[k], s, inv);
 #endif
 }
 

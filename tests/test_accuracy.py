@@ -621,13 +621,18 @@ def test_softmax_backward_float32_long_rows():
     ulp[exact == 0] = np.spacing(np.float32(0))
     err = np.abs(got - exact) / ulp
     assert err.max() <= 1.0, f"softmax_backward float32: {err.max():.2f} ulp at {err.argmax()}"
-    # g - dot overflows float32 but y (g - dot) does not: the double path
-    g2 = g.copy()
+    # g - dot overflows float32 but y (g - dot) does not: the double path, also
+    # with out= grad_output or out= output (which it reads again)
+    g2, y2 = g.copy(), y.copy()
     g2[0, 100], g2[0, 101] = 3.0e38, -3.0e38
-    y2 = y.copy()
-    y2[0, 100] = y2[0, 101] = 1e-3
-    got2 = func("softmax_backward")(g2, y2)
+    y2[0, 100], y2[0, 101] = 1e-3, 0.33
     exact2 = _exact_softmax_backward(g2, y2)
-    assert np.isfinite(got2).all()
-    np.testing.assert_array_max_ulp(got2[0, 100:102], exact2[0, 100:102].astype(np.float32),
-                                    maxulp=1)
+    assert np.isfinite(exact2).all()
+    for out in (None, "g", "y"):
+        ga, ya = g2.copy(), y2.copy()
+        o = {"g": ga, "y": ya, None: None}[out]
+        got2 = func("softmax_backward")(ga, ya, out=o)
+        ulp = np.spacing(np.abs(exact2).astype(np.float32)).astype(np.float64)
+        ulp[exact2 == 0] = np.spacing(np.float32(0))
+        err = np.abs(got2 - exact2) / ulp
+        assert err.max() <= 1.0, f"out={out}: {err.max():.2f} ulp at {err.argmax()}"
