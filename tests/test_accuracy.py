@@ -605,8 +605,9 @@ def _exact_softmax_backward(g, y):
 def test_softmax_backward_float32_long_rows():
     """Rows longer than 64 run the elementwise pass in float on CPUs with FMA
     (the dot as a pair of floats): within 1 ULP of the exact y (g - dot) of the
-    same float32 inputs, also where g_k cancels against dot; a dot or g - dot beyond float's
-    range takes the double path (finite results stay finite)."""
+    same float32 inputs, also where g_k cancels against dot; g - dot beyond
+    float's range takes the double path (finite results stay finite), also in
+    place."""
     rng = np.random.default_rng(_seed("softmax_backward_f32"))
     K = 300
     y = func("softmax")((rng.standard_normal((4, K)) * 2).astype(np.float32))
