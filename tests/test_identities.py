@@ -250,3 +250,17 @@ def test_celu_with_alpha_1_is_elu(dtype):
     w = z[np.isfinite(z) & (z < 0) & (z > -50)]
     assert_close(func("celu")(w, alpha=2.0), 2 * func("elu")(w / 2), 4 * eps_of(dtype),
                  err_msg="celu(z, alpha=2)")
+
+
+@dtypes
+def test_gelu_fused_output_is_the_forward_value(dtype):
+    """The fused value and derivative of gelu (float32: the value in float
+    arithmetic on CPUs with FMA, the derivative in double) give the forward
+    function's value bit for bit."""
+    rng = np.random.default_rng(8)
+    z = np.concatenate([rng.standard_normal(20000) * 4, np.linspace(-16, 16, 4001),
+                        [0.0, -0.0, 0.675, -0.675, 15.0, -15.0]]).astype(dtype)
+    t = rng.uniform(0, 1, z.size).astype(dtype)
+    res = func("squared_error_delta")(z, t, activation="gelu")
+    np.testing.assert_array_equal(res.output, func("gelu")(z))
+    np.testing.assert_array_equal(np.signbit(res.output), np.signbit(func("gelu")(z)))
