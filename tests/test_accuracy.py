@@ -602,6 +602,13 @@ def _exact_softmax_backward(g, y):
     return out
 
 
+def _float32_ulp_errors(got, exact):
+    """|got - exact| in ULPs of float32 at exact (the smallest subnormal at 0)"""
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    ulp[exact == 0] = np.spacing(np.float32(0))
+    return np.abs(got - exact) / ulp
+
+
 def test_softmax_backward_float32_long_rows():
     """Rows longer than 64 run the elementwise pass in float on CPUs with FMA
     (the dot as a pair of floats): within 1 ULP of the exact y (g - dot) of the
@@ -617,10 +624,7 @@ def test_softmax_backward_float32_long_rows():
     g[:, :40] = (dot + dot * np.linspace(-3e-7, 3e-7, 40)).astype(np.float32)
     g[:, 40] = dot[:, 0].astype(np.float32)
     got = func("softmax_backward")(g, y)
-    exact = _exact_softmax_backward(g, y)
-    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
-    ulp[exact == 0] = np.spacing(np.float32(0))
-    err = np.abs(got - exact) / ulp
+    err = _float32_ulp_errors(got, _exact_softmax_backward(g, y))
     assert err.max() <= 1.0, f"softmax_backward float32: {err.max():.2f} ulp at {err.argmax()}"
     # g - dot overflows float32 but y (g - dot) does not: the double path, also
     # with out= grad_output or out= output (which it reads again)
@@ -632,8 +636,5 @@ def test_softmax_backward_float32_long_rows():
     for out in (None, "g", "y"):
         ga, ya = g2.copy(), y2.copy()
         o = {"g": ga, "y": ya, None: None}[out]
-        got2 = func("softmax_backward")(ga, ya, out=o)
-        ulp = np.spacing(np.abs(exact2).astype(np.float32)).astype(np.float64)
-        ulp[exact2 == 0] = np.spacing(np.float32(0))
-        err = np.abs(got2 - exact2) / ulp
+        err = _float32_ulp_errors(func("softmax_backward")(ga, ya, out=o), exact2)
         assert err.max() <= 1.0, f"out={out}: {err.max():.2f} ulp at {err.argmax()}"

@@ -196,8 +196,13 @@ def float_lsq(cols, rhs, w):
     return np.array(cf)
 
 
+def float_literal(x):
+    """C literal of a float32 value, its hex digits without trailing zeros"""
+    return float(x).hex().replace("0000000p", "p") + "f"
+
+
 def print_float_array(var, cf, sign=1.0):
-    hx = [(sign * x).hex().replace("0000000p", "p") + "f" for x in cf]
+    hx = [float_literal(sign * x) for x in cf]
     print(f"    static const float {var}[{len(cf)}] = {{")
     for i in range(0, len(cf), 4):
         print("        " + ", ".join(hx[i:i + 4]) + ",")
@@ -258,8 +263,8 @@ def gelu_f32(nodes=4000, lo=0.675, hi=15.0, k=3.0, v_terms=11, s_terms=4):
     print(f"    /* (Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2 <= {lo}^2: s1 of degree "
           f"{s_terms - 1}, relative error {err:.1e} at the nodes */")
     print_float_array("s1", s1)
-    hx = [x.hex().replace("0000000p", "p") + "f" for x in (ch, cl, ih)]
-    print(f"    const float ch = {hx[0]}, cl = {hx[1]}, ih = {hx[2]};")
+    print(f"    const float ch = {float_literal(ch)}, cl = {float_literal(cl)}, "
+          f"ih = {float_literal(ih)};")
 
 
 def log1p_q(terms=10, nodes=6000):
