@@ -610,7 +610,9 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     Returns
     -------
     SquaredErrorDelta
-        ``(loss, delta, output)``; ``loss`` is a 0-d array of the result dtype.
+        ``(loss, delta, output)``; ``loss`` is a 0-d array of the result dtype;
+        for an elementwise ``g``, ``output`` has the bits of the forward
+        function (``ca.gelu(z)`` for ``activation="gelu"``).
 
     Examples
     --------

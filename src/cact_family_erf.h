@@ -910,11 +910,7 @@ CACT_FE_INLINE float cact_gelu_derivative_f32(float z)
     cact_fe32_gelu((double)z, &d);
     return (float)d;
 }
-CACT_FE_INLINE float cact_gelu_fwd_deriv_f32(float z, float *d)
-{
-    *d = cact_gelu_derivative_f32(z);
-    return cact_fe32f_gelu(z);
-}
+CACT_FWD_DERIV_FROM_SPLIT(CACT_FE_INLINE, gelu, float, f32)
 #else
 CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, (), ())
 #endif

@@ -651,15 +651,18 @@ CACT_INLINE double cact_softsign_fwd_deriv_f64(double z, double *d)
     *d = cact_softsign_derivative_f64(z);
     return cact_softsign_f64(z);
 }
-/* float32: the value from cact_softsign_q2_f32 (within 1 ULP); the derivative
-   and the fused pair from the float64 functions on the exact double of z,
-   rounded once */
+/* float32: the value from cact_softsign_q2_f32 (within 1 ULP), also in the
+   fused pair; the derivative from the float64 function on the exact double of
+   z, rounded once */
 CACT_INLINE float cact_softsign_f32(float z)
 {
     return cact_softsign_q2_f32(z);
 }
-CACT_F32_FROM_D32(cact_softsign_fwd_deriv_f32, cact_softsign_fwd_deriv_f64, (), ())
-CACT_DERIV_FROM_FWD_DERIV(softsign, float, f32, (), ())
+CACT_INLINE float cact_softsign_derivative_f32(float z)
+{
+    return (float)cact_softsign_derivative_f64((double)z);
+}
+CACT_FWD_DERIV_FROM_SPLIT(CACT_INLINE, softsign, float, f32)
 #endif
 #undef CACT_SOFTSIGN_FMA
 
@@ -811,21 +814,14 @@ CACT_INLINE double cact_mish_d32(double z, double e, double *d)
     return (z > 0.0 ? z : zc) * (n * r);
 }
 
-#define CACT_FAMILY_F32_D32(NAME, DEXP, CORE)                                  \
-CACT_INLINE float cact_##NAME##_derivative_f32(float z)                        \
-{                                                                              \
-    double d, em1, e = DEXP(cact_clamp700_neg(-fabs((double)z)), &em1);        \
-    CORE((double)z, e, &d);                                                    \
-    return (float)d;                                                           \
-}                                                                              \
-CACT_INLINE float cact_##NAME##_fwd_deriv_f32(float z, float *d)               \
-{                                                                              \
-    double dd, em1, e = DEXP(cact_clamp700_neg(-fabs((double)z)), &em1);       \
-    double y = CORE((double)z, e, &dd);                                        \
-    *d = (float)dd;                                                            \
-    return (float)y;                                                           \
+/* the mish derivative for float32 from cact_mish_d32 (the fused pair takes
+   the value from cact_mish_f32 below, so that it is the forward function's) */
+CACT_INLINE float cact_mish_derivative_f32(float z)
+{
+    double d, em1, e = cact_exp_d32_acc(cact_clamp700_neg(-fabs((double)z)), &em1);
+    cact_mish_d32((double)z, e, &d);
+    return (float)d;
 }
-CACT_FAMILY_F32_D32(mish, cact_exp_d32_acc, cact_mish_d32)
 
 /*
  * The mish forward value for float32 in float arithmetic (twice the lanes of
@@ -843,6 +839,7 @@ CACT_INLINE float cact_mish_f32(float z)
     float den = zc > 0.0f ? 1.0f + 2.0f * (e * (1.0f + e)) : e * (e + 2.0f) + 2.0f;
     return (num / den) * (zc > 0.0f ? 1.0f : 0x1p-32f);
 }
+CACT_FWD_DERIV_FROM_SPLIT(CACT_INLINE, mish, float, f32)
 
 /*
  * silu for float32 in float arithmetic (twice the lanes of double), with

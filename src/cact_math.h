@@ -211,7 +211,10 @@ CACT_INLINE double cact_exp_d32_acc(double x, double *em1)
  *   CACT_SPLIT_FWD_DERIV(NAME, C, T, PDECL, PARGS): cact_NAME_T and
  *     cact_NAME_derivative_T from cact_NAME_fwd_deriv_T (the compiler drops the
  *     output not used); CACT_DERIV_FROM_FWD_DERIV: the derivative alone, for
- *     a forward written apart;
+ *     a forward written apart; CACT_FWD_DERIV_FROM_SPLIT(INLINE, NAME, C, T):
+ *     the fused pair from cact_NAME_T and cact_NAME_derivative_T written
+ *     apart (where the forward runs in other arithmetic than the derivative,
+ *     so that the fused value is the forward function's);
  *   CACT_F32_FROM_D32(FN, CORE, PDECL, PARGS): float FN(float z, float *d, ...)
  *     from double CORE(double z, ..., double *d), both outputs rounded once.
  */
@@ -230,6 +233,12 @@ CACT_INLINE C cact_##NAME##_##T(C z CACT_ID PDECL)                             \
     return cact_##NAME##_fwd_deriv_##T(z, &d CACT_ID PARGS);                   \
 }                                                                              \
 CACT_DERIV_FROM_FWD_DERIV(NAME, C, T, PDECL, PARGS)
+#define CACT_FWD_DERIV_FROM_SPLIT(INLINE, NAME, C, T)                         \
+INLINE C cact_##NAME##_fwd_deriv_##T(C z, C *d)                                \
+{                                                                              \
+    *d = cact_##NAME##_derivative_##T(z);                                      \
+    return cact_##NAME##_##T(z);                                               \
+}
 #define CACT_F32_FROM_D32(FN, CORE, PDECL, PARGS)                              \
 CACT_INLINE float FN(float z, float *d CACT_ID PDECL)                          \
 {                                                                              \

@@ -253,14 +253,20 @@ def test_celu_with_alpha_1_is_elu(dtype):
 
 
 @dtypes
-def test_gelu_fused_output_is_the_forward_value(dtype):
-    """The fused value and derivative of gelu (float32: the value in float
-    arithmetic on CPUs with FMA, the derivative in double) give the forward
-    function's value bit for bit."""
+@pytest.mark.parametrize("act", [a for a in LOSS_ACTIVATIONS if a in PUBLIC_ELEMENTWISE])
+def test_fused_output_is_the_forward_value(act, dtype):
+    """The fused value and derivative of every elementwise activation give the
+    forward function's value bit for bit, also where the forward runs in other
+    arithmetic than the derivative (float32 gelu and mish in float, their
+    derivatives in double; softsign without FMA)."""
     rng = np.random.default_rng(8)
-    z = np.concatenate([rng.standard_normal(20000) * 4, np.linspace(-16, 16, 4001),
-                        [0.0, -0.0, 0.675, -0.675, 15.0, -15.0]]).astype(dtype)
+    z = np.concatenate([rng.standard_normal(20000) * 4, np.linspace(-30, 30, 6001),
+                        rng.standard_normal(2000) * 80, _sweep(dtype, act, n=2001),
+                        [0.0, -0.0, 0.675, -0.675, 15.0, -15.0, 1e30, -1e30,
+                         np.inf, -np.inf, np.nan]]).astype(dtype)
     t = rng.uniform(0, 1, z.size).astype(dtype)
-    res = func("squared_error_delta")(z, t, activation="gelu")
-    np.testing.assert_array_equal(res.output, func("gelu")(z))
-    np.testing.assert_array_equal(np.signbit(res.output), np.signbit(func("gelu")(z)))
+    res = func("squared_error_delta")(z, t, activation=act)
+    y = func(act)(z)
+    np.testing.assert_array_equal(res.output, y, err_msg=act)
+    num = ~np.isnan(y)                                  # (the sign of a NaN is not kept)
+    np.testing.assert_array_equal(np.signbit(res.output[num]), np.signbit(y[num]), err_msg=act)
