@@ -15,7 +15,9 @@ function, dtype and variant, with the input where it occurs.  Exits 1 if any
 error exceeds 4 ULP or a special value (NaN, +-inf) is wrong.
 
 --vec also prints which loops GCC vectorized (-fopt-info-vec) and, for the
-others, the first reason it gives.  --quick sweeps fewer points.
+others, the first reason it gives (for a function whose fast path the build
+lacks, such as float32 celu without FMA, the loop of its wide functions).
+--quick sweeps fewer points.
 """
 
 import ctypes
@@ -81,16 +83,19 @@ def c_source():
             guarded = t in REGISTRY[name].guard
             for kind in ("", "_derivative", "_fwd_deriv"):
                 fn = f"{name}{kind}"
-                call = (f"cact_{fn}{{}}_{t}(x[i], &d[i]{args})" if kind == "_fwd_deriv"
-                        else f"cact_{fn}{{}}_{t}(x[i]{args})")
+                # the fused pair through a local, as the kernels call it
+                body = (f"{{{{ {ct} t; y[i] = cact_{fn}{{}}_{t}(x[i], &t{args}); d[i] = t; }}}}"
+                        if kind == "_fwd_deriv" else f"y[i] = cact_{fn}{{}}_{t}(x[i]{args});")
                 guard = (f"    if (!cact_{name}_{t}_fast(p0)) {{ for (long i = 0; i < n; i++) "
-                         f"y[i] = {call.format('_wide')}; return; }}")
-                loops[len(lines) + 5] = f"{fn}_{t}"
+                         f"{body.format('_wide')} return; }}")
+                # the loop's line, and the guarded loop's (where the build has no
+                # fast path, the compiler drops the first: the second runs)
+                loops[len(lines) + 5] = (f"{fn}_{t}", len(lines) + 4 if guarded else None)
                 lines += [head.format(fn) + " {",
                           f"    {ct} *restrict d = y + n;",
                           "    (void)p0; (void)p1; (void)d;",
                           guard if guarded else "",
-                          f"    for (long i = 0; i < n; i++) y[i] = {call.format('')};", "}"]
+                          f"    for (long i = 0; i < n; i++) {body.format('')}", "}"]
     return "\n".join(lines) + "\n", loops
 
 
@@ -111,11 +116,21 @@ def build(tmp, variant, vec_report=False):
 def vec_summary(loops, report):
     lines = report.splitlines()
     out = []
-    for line_no, fn in sorted(loops.items(), key=lambda kv: kv[1]):
+    def vectorized(line_no):
         tag = f"family_loops.c:{line_no}:"
-        ok = [ln.split("optimized: ", 1)[1] for ln in lines if tag in ln and "optimized: loop vectorized" in ln]
+        return [ln.split("optimized: ", 1)[1] for ln in lines
+                if tag in ln and "optimized: loop vectorized" in ln]
+
+    for line_no, (fn, wide_no) in sorted(loops.items(), key=lambda kv: kv[1]):
+        tag = f"family_loops.c:{line_no}:"
+        ok = vectorized(line_no)
         if ok:
             out.append(f"  {fn:28s} {ok[0]}")
+            continue
+        dropped = not any(tag in ln for ln in lines)    # no report: the loop was removed
+        if wide_no is not None and dropped and vectorized(wide_no):
+            out.append(f"  {fn:28s} (no fast path in this build) the wide loop: "
+                       f"{vectorized(wide_no)[0]}")
             continue
         why = "?"
         for k, ln in enumerate(lines):
