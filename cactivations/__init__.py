@@ -82,18 +82,18 @@ def get_num_threads():
     return _cpu.kernels.get_num_threads()
 
 
-def _threads_from_environment():
-    value = __import__("os").environ.get("CACTIVATIONS_NUM_THREADS", "").strip()
+def _from_environment(name, setter):
+    value = __import__("os").environ.get(name, "").strip()
     if not value:
         return
     try:
-        set_num_threads(int(value))
-    except (TypeError, ValueError):
+        setter(int(value))
+    except (TypeError, ValueError, OverflowError):
         import warnings
 
         warnings.warn(
-            f"cactivations: CACTIVATIONS_NUM_THREADS={value!r} is not a non-negative "
-            "integer; ignored", RuntimeWarning, stacklevel=2)
+            f"cactivations: {name}={value!r} is not a non-negative integer; ignored",
+            RuntimeWarning, stacklevel=2)
 
 
 
@@ -103,7 +103,9 @@ def show_config(*, file=None):
     The instruction-set variant of the kernels in use (``baseline``, ``avx2`` or
     ``avx512``: chosen at import from the CPU's features, lowered by the
     environment variable ``CACTIVATIONS_CPU``), the variants built and the ones
-    this CPU supports, and the versions of cactivations and NumPy.
+    this CPU supports, the versions of cactivations and NumPy, OpenMP and the
+    thread count, and the bound of the cache of large result arrays
+    (``cache_bytes``, set by ``CACTIVATIONS_CACHE_BYTES``).
 
     Examples
     --------
@@ -117,7 +119,8 @@ def show_config(*, file=None):
     import numpy
 
     info = {"cactivations": __version__, "numpy": numpy.__version__, **_cpu.config(),
-            "openmp": bool(_cpu.kernels.HAVE_OPENMP), "num_threads": get_num_threads()}
+            "openmp": bool(_cpu.kernels.HAVE_OPENMP), "num_threads": get_num_threads(),
+            "cache_bytes": _cpu.kernels.cache_info()[2]}
     out = sys.stdout if file is None else file
     for key, value in info.items():
         if isinstance(value, list):
@@ -128,4 +131,5 @@ def show_config(*, file=None):
 
 __all__ = [*_api.__all__, "show_config", "set_num_threads", "get_num_threads"]
 
-_threads_from_environment()
+_from_environment("CACTIVATIONS_NUM_THREADS", set_num_threads)
+_from_environment("CACTIVATIONS_CACHE_BYTES", _cpu.kernels.set_cache_bytes)

@@ -601,7 +601,8 @@ def bench(args):
             "peers_not_installed": missing,
             "threads": threads if set_threads else None,
             "environment": {k: os.environ.get(k) for k in (
-                "OMP_NUM_THREADS", "XLA_FLAGS", "JAX_PLATFORMS", "CACTIVATIONS_NUM_THREADS")},
+                "OMP_NUM_THREADS", "XLA_FLAGS", "JAX_PLATFORMS", "CACTIVATIONS_NUM_THREADS",
+                "CACTIVATIONS_CACHE_BYTES")},
             "rounds": rounds, "min_round_seconds": min_round, "seed": _peers.SEED,
             "sizes": args.sizes, "dtypes": dtypes, "tasks": [t.name for t in args.tasks],
             "seconds_total": elapsed,

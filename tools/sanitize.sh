@@ -37,7 +37,7 @@ if [ "$#" -eq 0 ]; then
     # (not the tests that compare the last bits of sums: the instrumented code
     # may contract or order floating-point operations differently)
     set -- tests/test_hostile.py tests/test_defects.py tests/test_concurrency.py \
-        tests/test_faults.py tests/test_out.py tests/test_layouts.py
+        tests/test_faults.py tests/test_out.py tests/test_layouts.py tests/test_cache.py
 fi
 asan=$(gcc -print-file-name=libasan.so)
 export LD_PRELOAD=$asan
