@@ -61,21 +61,27 @@ static void *cact_block_new(size_t size, int zero)
     return h + CACT_ALLOC_HEAD;
 }
 
+/* takes block i out of the cache (the later ones move down a slot) */
+static char *cact_cache_take(int i)
+{
+    char *h = cact_cache_block[i];
+    for (; i + 1 < CACT_CACHE_SLOTS; i++)
+        cact_cache_block[i] = cact_cache_block[i + 1];
+    cact_cache_block[CACT_CACHE_SLOTS - 1] = NULL;
+    cact_cache_held -= cact_block_size(h);
+    return h;
+}
+
 static void *cact_alloc_malloc(void *ctx, size_t size)
 {
-    int i, j;
+    int i;
     (void)ctx;
     if (size >= cact_cache_min) {
         for (i = CACT_CACHE_SLOTS - 1; i >= 0; i--) {      /* the newest first */
             char *h = cact_cache_block[i];
             size_t n = h ? cact_block_size(h) : 0;
-            if (h && n >= size && n / 2 <= size) {
-                for (j = i; j + 1 < CACT_CACHE_SLOTS; j++)
-                    cact_cache_block[j] = cact_cache_block[j + 1];
-                cact_cache_block[CACT_CACHE_SLOTS - 1] = NULL;
-                cact_cache_held -= n;
-                return h + CACT_ALLOC_HEAD;
-            }
+            if (h && n >= size && n / 2 <= size)
+                return cact_cache_take(i) + CACT_ALLOC_HEAD;
         }
     }
     return cact_block_new(size, 0);
@@ -119,17 +125,9 @@ static void cact_alloc_free(void *ctx, void *ptr, size_t size)
         free(h);
         return;
     }
-    /* make room: the oldest blocks go first */
-    while (cact_cache_block[CACT_CACHE_SLOTS - 1] != NULL || cact_cache_held + n > cact_cache_cap) {
-        char *old = cact_cache_block[0];
-        if (old == NULL)
-            break;
-        cact_cache_held -= cact_block_size(old);
-        free(old);
-        for (i = 0; i + 1 < CACT_CACHE_SLOTS; i++)
-            cact_cache_block[i] = cact_cache_block[i + 1];
-        cact_cache_block[CACT_CACHE_SLOTS - 1] = NULL;
-    }
+    /* make room: the oldest blocks go first (n <= cap: the cache can empty) */
+    while (cact_cache_block[CACT_CACHE_SLOTS - 1] != NULL || cact_cache_held + n > cact_cache_cap)
+        free(cact_cache_take(0));
     for (i = 0; i < CACT_CACHE_SLOTS && cact_cache_block[i] != NULL; i++)
         ;
     cact_cache_block[i] = h;           /* (a slot is free: see the loop above) */
