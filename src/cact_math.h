@@ -600,8 +600,8 @@ CACT_INLINE void cact_sum_add_lane(double *s, double *c, double x)
  * deterministic, and independent of the instruction set and of threads.
  *   cact_sum2_T(x, n, &lo): sum of x as hi + lo (compensated per lane, then combined),
  *                           within about 2 ULP of the exact sum;
- *   cact_dot_T(a, b, n):    sum of a_i b_i, accumulated in double (in
- *                           CACT_DOT_LANES lanes);
+ *   cact_dot_T(a, c, b, n): sum of (a_i - c_i) b_i (c NULL: of a_i b_i),
+ *                           accumulated in double (in CACT_DOT_LANES lanes);
  *   cact_sum_T(x, n):       sum of x, accumulated in double;
  *   cact_sqdiff_sum2_T(y, t, n, &lo): sum of (y - t)^2 as hi + lo, compensated.
  */
@@ -622,9 +622,7 @@ CACT_INLINE void cact_sum_add_lane(double *s, double *c, double x)
  *     2) from hi, which is exact.  Rows holding NaN give NaN.
  *   cact_rows_max_T(a, R, K, out): row maxima (as doubles); returns whether a
  *     row holds NaN (its max is then not meaningful).
- *   cact_rows_sum_T(a, R, K, out):    row sums, in double;
- *   cact_rows_sqerr_dot_T(y, t, R, K, dot, sq): with r = y - t, the row sums
- *     of r y and of r^2, in double.
+ *   cact_rows_sum_T(a, R, K, out):    row sums, in double.
  */
 CACT_INLINE void cact_rows_sum2_1(const double *x, ptrdiff_t R, ptrdiff_t K, double *hi, double *lo)
 {
@@ -701,14 +699,19 @@ CACT_INLINE double cact_exp_within_f64(double x)
 }
 
 /*
- * cact_rows_dot_T(a, b, R, K, out): row dot products, in double, four rows at a
- * time (four independent chains; a last group of fewer than four rows repeats
- * the last row in the unused slots, so every row goes through the same code).
+ * cact_rows_dot_T(a, c, b, R, K, out): row sums of (a - c) b, in double (c NULL:
+ * of a b, the row dot products), four rows at a time (four independent chains;
+ * a last group of fewer than four rows repeats the last row in the unused
+ * slots, so every row goes through the same code).
  */
 #define CACT_ROW4(r, j, R) ((r) + (j) < (R) ? (r) + (j) : (R) - 1)
+/* (a_i - c_i) b_i in double, or a_i b_i for c NULL (a constant once inlined) */
+#define CACT_DIFF_PROD(a, c, b, i)                                             \
+    ((c) ? ((double)(a)[i] - (double)(c)[i]) * (double)(b)[i]                  \
+         : (double)(a)[i] * (double)(b)[i])
 #define CACT_ROWS_REDUCTIONS(T, C)                                             \
-CACT_INLINE void cact_rows_dot_##T(const C *a, const C *b, ptrdiff_t R,        \
-                                   ptrdiff_t K, double *out)                   \
+CACT_INLINE void cact_rows_dot_##T(const C *a, const C *c, const C *b,         \
+                                   ptrdiff_t R, ptrdiff_t K, double *out)      \
 {                                                                              \
     ptrdiff_t r, k, j;                                                         \
     for (r = 0; r < R; r += 4) {                                               \
@@ -716,10 +719,10 @@ CACT_INLINE void cact_rows_dot_##T(const C *a, const C *b, ptrdiff_t R,        \
         ptrdiff_t i2 = CACT_ROW4(r, 2, R) * K, i3 = CACT_ROW4(r, 3, R) * K;    \
         double s[4] = {0.0, 0.0, 0.0, 0.0};                                    \
         for (k = 0; k < K; k++) {                                              \
-            s[0] += (double)a[i0 + k] * (double)b[i0 + k];                     \
-            s[1] += (double)a[i1 + k] * (double)b[i1 + k];                     \
-            s[2] += (double)a[i2 + k] * (double)b[i2 + k];                     \
-            s[3] += (double)a[i3 + k] * (double)b[i3 + k];                     \
+            s[0] += CACT_DIFF_PROD(a, c, b, i0 + k);                           \
+            s[1] += CACT_DIFF_PROD(a, c, b, i1 + k);                           \
+            s[2] += CACT_DIFF_PROD(a, c, b, i2 + k);                           \
+            s[3] += CACT_DIFF_PROD(a, c, b, i3 + k);                           \
         }                                                                      \
         for (j = 0; j < 4 && r + j < R; j++)                                   \
             out[r + j] = s[j];                                                 \
@@ -751,22 +754,6 @@ CACT_INLINE int cact_rows_max_##T(const C *a, ptrdiff_t R, ptrdiff_t K,        \
             out[r] = v > out[r] ? v : out[r];                                  \
         }                                                                      \
     return nan;                                                                \
-}                                                                              \
-CACT_INLINE void cact_rows_sqerr_dot_##T(const C *y, const C *t, ptrdiff_t R,  \
-                                         ptrdiff_t K, double *dot, double *sq) \
-{                                                                              \
-    ptrdiff_t r, k;                                                            \
-    double e;                                                                  \
-    for (r = 0; r < R; r++) {                                                  \
-        dot[r] = 0.0;                                                          \
-        sq[r] = 0.0;                                                           \
-    }                                                                          \
-    for (k = 0; k < K; k++)                                                    \
-        for (r = 0; r < R; r++) {                                              \
-            e = (double)y[r * K + k] - (double)t[r * K + k];                   \
-            dot[r] += e * (double)y[r * K + k];                                \
-            sq[r] += e * e;                                                    \
-        }                                                                      \
 }
 CACT_ROWS_REDUCTIONS(f32, float)
 CACT_ROWS_REDUCTIONS(f64, double)
@@ -882,16 +869,17 @@ CACT_INLINE double cact_sum2_##T(const C *x, ptrdiff_t n, double *lo)          \
     *lo = hi - hi == 0.0 ? cc : 0.0;                                           \
     return hi;                                                                 \
 }                                                                              \
-CACT_INLINE double cact_dot_##T(const C *a, const C *b, ptrdiff_t n)           \
+CACT_INLINE double cact_dot_##T(const C *a, const C *c, const C *b,           \
+                                 ptrdiff_t n)                                  \
 {                                                                              \
     double s[CACT_DOT_LANES] = {0}, t = 0.0;                                   \
     ptrdiff_t i = 0;                                                           \
     int j;                                                                     \
     for (; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES)                       \
         for (j = 0; j < CACT_DOT_LANES; j++)                                   \
-            s[j] += (double)a[i + j] * (double)b[i + j];                       \
+            s[j] += CACT_DIFF_PROD(a, c, b, i + j);                            \
     for (; i < n; i++)                                                         \
-        t += (double)a[i] * (double)b[i];                                      \
+        t += CACT_DIFF_PROD(a, c, b, i);                                       \
     for (j = 0; j < CACT_DOT_LANES; j++)                                       \
         t += s[j];                                                             \
     return t;                                                                  \
