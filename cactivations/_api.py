@@ -705,7 +705,8 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
     Returns
     -------
     CrossEntropyDelta
-        ``(loss, delta, output)``, ``output`` being ``p``.
+        ``(loss, delta, output)``, ``output`` being ``p``, bit for bit what
+        `softmax` returns.
 
     Examples
     --------
@@ -765,7 +766,8 @@ def sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None):
     Returns
     -------
     CrossEntropyDelta
-        ``(loss, delta, output)``, ``output`` being ``sigmoid(z)``.
+        ``(loss, delta, output)``, ``output`` being ``sigmoid(z)``, bit for
+        bit what `sigmoid` returns.
 
     Examples
     --------

@@ -297,33 +297,6 @@ CACT_SIGMOID(f32, float, cact_expm1_neg_f32, fabsf)
 CACT_INLINE double cact_sigmoid_backward_f64(double g, double y) { return g * (y * (1.0 - y)); }
 CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * (1.0f - y)); }
 
-/*
- * Binary cross-entropy from the logit, for sigmoid_binary_cross_entropy_delta:
- * y = sigma(z), *d = y - t, and *l = -(t log y + (1 - t) log(1 - y))
- * = max(z, 0) - t z + log1p(exp(-|z|)), with the linear part taken as
- * (1 - t) z or -t z (exactly 0 when that factor is 0, also for infinite z).
- */
-CACT_INLINE double cact_sigmoid_bce_d64(double z, double t, double *d, double *l)
-{
-    double e, y, a;
-    cact_expm1_neg(-fabs(z), &e);
-    y = (z >= 0.0 ? 1.0 : e) / (1.0 + e);
-    a = z >= 0.0 ? 1.0 - t : -t;
-    *d = y - t;
-    *l = (a == 0.0 ? 0.0 : a * z) + log1p(e);
-    return y;
-}
-CACT_INLINE double cact_sigmoid_bce_f64(double z, double t, double *d, double *l)
-{
-    return cact_sigmoid_bce_d64(z, t, d, l);
-}
-CACT_INLINE float cact_sigmoid_bce_f32(float z, float t, float *d, double *l)
-{
-    double dd, y = cact_sigmoid_bce_d64((double)z, (double)t, &dd, l);
-    *d = (float)dd;
-    return (float)y;
-}
-
 /* ----------------------------------------------------------------- tanh */
 /*
  * a = |z|, t = expm1(-2a), e = exp(-2a) (one evaluation gives both).

@@ -270,3 +270,93 @@ def test_fused_output_is_the_forward_value(act, dtype):
     np.testing.assert_array_equal(res.output, y, err_msg=act)
     num = ~np.isnan(y)                                  # (the sign of a NaN is not kept)
     np.testing.assert_array_equal(np.signbit(res.output[num]), np.signbit(y[num]), err_msg=act)
+
+
+def _lse_rows(z):
+    """log sum exp of each row, in long double."""
+    z = np.asarray(z, dtype=np.longdouble)
+    m = z.max(axis=-1, keepdims=True)
+    return m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+@dtypes
+@pytest.mark.parametrize("K", [3, 10, 64, 65, 300])
+def test_fused_losses_of_rows(K, dtype):
+    """squared_error_delta with softmax and softmax_cross_entropy_delta (class
+    indices and probabilities) on rows short and long, over many blocks of rows,
+    some rows with logits far beyond exp's range: the output is softmax's bit
+    for bit, delta and loss match long-double formulas (delta from that output,
+    the cross-entropy from the exact log-probabilities); a row holding +inf or
+    NaN makes the loss NaN and that row's output and delta NaN, the other rows
+    unchanged."""
+    rng = np.random.default_rng(21)
+    R = 9000 // K + 3
+    z = rng.standard_normal((R, K)) * 3
+    z[::7] *= 400                                        # beyond +-700: the shifted path
+    z = z.astype(dtype)
+    probs = rng.dirichlet(np.ones(K), R).astype(dtype)
+    probs[1, 0] = 0                                      # a zero target
+    idx = rng.integers(0, K, R)
+    y = func("softmax")(z)
+    logp = np.asarray(z, np.longdouble) - _lse_rows(z)
+    p = np.asarray(y, np.longdouble)
+    tol = 8 * eps_of(dtype)
+    for name, target in (("squared_error_delta", probs), ("softmax_cross_entropy_delta", probs),
+                         ("softmax_cross_entropy_delta", idx)):
+        kw = {"activation": "softmax"} if name == "squared_error_delta" else {}
+        res = func(name)(z, target, **kw)
+        what = f"{name} K={K} {'indices' if target is idx else 'probabilities'}"
+        np.testing.assert_array_equal(res.output, y, err_msg=what)
+        if name == "squared_error_delta":
+            r = p - np.asarray(probs, np.longdouble)
+            dot = (r * p).sum(axis=-1, keepdims=True)
+            d = p * (r - dot)
+            scale = p * (np.abs(r) + np.abs(dot))        # the cancellation in r - dot
+            loss = 0.5 * (r * r).sum()
+        else:
+            t = np.zeros((R, K), np.longdouble)
+            if target is idx:
+                t[np.arange(R), idx] = 1
+            else:
+                t[:] = probs
+            d = p * t.sum(axis=-1, keepdims=True) - t
+            scale = np.abs(p * t.sum(axis=-1, keepdims=True)) + t
+            loss = -(np.where(t != 0, t * logp, 0)).sum()
+        err = np.abs(np.asarray(res.delta, np.longdouble) - d)
+        tiny = np.finfo(dtype).smallest_subnormal          # below the dtype's range
+        assert np.all(err <= tol * (np.abs(d) + scale) + tiny), what
+        assert_close(res.loss, float(loss), tol, err_msg=what + " loss")
+        bad = z.copy()
+        bad[2, K // 2] = np.inf
+        bad[5, 0] = np.nan
+        res_bad = func(name)(bad, target, **kw)
+        assert np.isnan(res_bad.loss), what
+        for row in (2, 5):
+            assert np.all(np.isnan(res_bad.output[row])) and np.all(np.isnan(res_bad.delta[row])), what
+        keep = np.ones(R, bool)
+        keep[[2, 5]] = False
+        np.testing.assert_array_equal(res_bad.output[keep], res.output[keep], err_msg=what)
+        np.testing.assert_array_equal(res_bad.delta[keep], res.delta[keep], err_msg=what)
+
+
+@dtypes
+def test_binary_cross_entropy_output_and_loss(dtype):
+    """sigmoid_binary_cross_entropy_delta: the output is sigmoid's bit for bit,
+    delta = output - target, the loss matches a long-double formula (logits
+    over the whole range, targets 0, 1 and between); NaN propagates."""
+    rng = np.random.default_rng(22)
+    z = np.concatenate([rng.standard_normal(5000) * 5, rng.standard_normal(2000) * 60,
+                        np.linspace(-800, 800, 1601)]).astype(dtype)
+    t = rng.uniform(0, 1, z.size)
+    t[::5] = 0
+    t[1::5] = 1
+    t = t.astype(dtype)
+    res = func("sigmoid_binary_cross_entropy_delta")(z, t)
+    y = func("sigmoid")(z)
+    np.testing.assert_array_equal(res.output, y)
+    np.testing.assert_array_equal(res.delta, (y.astype(np.float64) - t).astype(dtype))
+    zl, tl = np.asarray(z, np.longdouble), np.asarray(t, np.longdouble)
+    loss = (np.maximum(zl, 0) - tl * zl + np.log1p(np.exp(-np.abs(zl)))).sum()
+    assert_close(res.loss, float(loss), 4 * eps_of(dtype))
+    z[3] = np.nan
+    assert np.isnan(func("sigmoid_binary_cross_entropy_delta")(z, t).loss)
