@@ -403,12 +403,16 @@ CACT_INLINE double cact_sigmoid_bce_f64(double z, double t, double *d, double *l
 {
     return cact_sigmoid_bce_d64(z, t, d, l);
 }
+/* float32: y is the forward's value (cact_sigmoid_f32, in float), the loss term
+   from the same exp(-|z|) with log1p in float (cact_log1p_01_f32, within about
+   2 ulp of float: the loss is returned as a float32), the rest in double */
 CACT_INLINE float cact_sigmoid_bce_f32(float z, float t, float *d, double *l)
 {
-    double dd;
-    float y = cact_sigmoid_f32(z);      /* the forward's value, which runs in float */
-    cact_sigmoid_bce_d64((double)z, (double)t, &dd, l);
-    *d = (float)((double)y - (double)t);
+    float e, y = cact_sigmoid_f32(z);
+    double td = (double)t, a = z >= 0.0f ? 1.0 - td : -td;
+    cact_expm1_neg_f32(-fabsf(z), &e);
+    *d = (float)((double)y - td);
+    *l = (a == 0.0 ? 0.0 : a * (double)z) + (double)cact_log1p_01_f32(e);
     return y;
 }
 
