@@ -469,7 +469,8 @@ def _task_table(task, records, skipped):
     act = ACTIVATIONS.get(task.function.removesuffix("_backward"))
     saved = "input" if act is not None and act.backward_from == "input" else "output"
     what = {"forward": "forward", "backward": f"backward from the saved {saved}",
-            "loss": f"loss, delta and output with {task.activation}"}[task.kind]
+            "loss": "loss, delta and output"
+                    + (f" with {task.activation}" if task.activation else "")}[task.kind]
     where = "1-d" if task.row is None else f"rows of {task.row}"
     floor = "np.copyto(dst, x)" if task.kind == "forward" else "np.add(a, b, out=dst)"
     lines = [f"== {task.name}: {task.function} {what}, {where}; ns/element; "

@@ -111,7 +111,9 @@ def build(peer, function, *inputs, activation=None):
     ``softmax``, ``log_softmax`` (rows along the last axis),
     ``softmax_backward`` (grad_output, output in rows), ``squared_error_delta``
     (z, target in rows; ``activation`` "sigmoid" or "softmax"; the answer is
-    (loss, delta, output)).  Importing the peer may raise.
+    (loss, delta, output)), ``softmax_cross_entropy_delta`` (z, probabilities in
+    rows) and ``sigmoid_binary_cross_entropy_delta`` (z, target), answering
+    (loss, delta, output) too.  Importing the peer may raise.
     """
     maker = _MAKERS[peer].get(function)
     if maker is None:
@@ -138,6 +140,10 @@ _NUMPY = {
     "softmax_backward": lambda g, y: functools.partial(_np_softmax_backward, g, y),
     "squared_error_delta": lambda z, t, activation: functools.partial(
         ref.squared_error_delta, z, t, activation),
+    "softmax_cross_entropy_delta": lambda z, t: functools.partial(
+        ref.softmax_cross_entropy_delta, z, t),
+    "sigmoid_binary_cross_entropy_delta": lambda z, t: functools.partial(
+        ref.sigmoid_binary_cross_entropy_delta, z, t),
 }
 
 # ------------------------------------------------------------------ scipy
@@ -177,6 +183,24 @@ def _torch_squared_error_delta(z, t, activation):
     return run
 
 
+def _torch_cross_entropy_delta(z, t, binary):
+    torch = module("torch")
+    F = torch.nn.functional
+    zt, tt = torch.from_numpy(z), torch.from_numpy(t)
+
+    def run():  # autograd for the loss and delta, the output as the user's own call
+        zg = zt.detach().requires_grad_()
+        if binary:
+            loss = F.binary_cross_entropy_with_logits(zg, tt, reduction="sum")
+            y = torch.sigmoid(zt)
+        else:
+            loss = F.cross_entropy(zg, tt, reduction="sum")
+            y = torch.softmax(zt, dim=-1)
+        loss.backward()
+        return loss.detach(), zg.grad, y
+    return run
+
+
 _TORCH = {
     "sigmoid": lambda x: _torch(lambda torch: torch.sigmoid, x),
     "tanh": lambda x: _torch(lambda torch: torch.tanh, x),
@@ -187,6 +211,9 @@ _TORCH = {
         lambda torch: functools.partial(torch.log_softmax, dim=-1), x),
     "softmax_backward": _torch_softmax_backward,
     "squared_error_delta": _torch_squared_error_delta,
+    "softmax_cross_entropy_delta": functools.partial(_torch_cross_entropy_delta, binary=False),
+    "sigmoid_binary_cross_entropy_delta": functools.partial(_torch_cross_entropy_delta,
+                                                            binary=True),
 }
 
 # ------------------------------------------------------------------ jax (jit)
@@ -210,6 +237,18 @@ def _jax_squared_error_delta(jax, z, t, activation):
     return e, d, y
 
 
+def _jax_cross_entropy_delta(jax, z, t, binary):
+    jnp = jax.numpy
+
+    def loss(zz):
+        if binary:  # from the logits, as optax.sigmoid_binary_cross_entropy
+            return (jnp.sum(jnp.maximum(zz, 0) - zz * t + jnp.log1p(jnp.exp(-jnp.abs(zz)))),
+                    jax.nn.sigmoid(zz))
+        return -jnp.sum(t * jax.nn.log_softmax(zz, axis=-1)), jax.nn.softmax(zz, axis=-1)
+    (e, y), d = jax.value_and_grad(loss, has_aux=True)(z)
+    return e, d, y
+
+
 _JAX = {
     "sigmoid": lambda x: _jax(lambda jax, x: jax.nn.sigmoid(x), x),
     "tanh": lambda x: _jax(lambda jax, x: jax.numpy.tanh(x), x),
@@ -220,6 +259,10 @@ _JAX = {
     "softmax_backward": lambda g, y: _jax(lambda jax, g, y: _np_softmax_backward(g, y), g, y),
     "squared_error_delta": lambda z, t, activation: _jax(
         functools.partial(_jax_squared_error_delta, activation=activation), z, t),
+    "softmax_cross_entropy_delta": lambda z, t: _jax(
+        functools.partial(_jax_cross_entropy_delta, binary=False), z, t),
+    "sigmoid_binary_cross_entropy_delta": lambda z, t: _jax(
+        functools.partial(_jax_cross_entropy_delta, binary=True), z, t),
 }
 
 # ------------------------------------------------------------------ numexpr
@@ -469,6 +512,8 @@ TASKS = {t.name: t for t in (
          activation="sigmoid"),
     Task("squared_error_delta/softmax", "squared_error_delta", "loss", row=10,
          activation="softmax"),
+    Task("softmax_cross_entropy_delta/10", "softmax_cross_entropy_delta", "loss", row=10),
+    Task("sigmoid_binary_cross_entropy_delta", "sigmoid_binary_cross_entropy_delta", "loss"),
     *(t for name in FAMILY for t in (Task(name, name, "forward"),
                                      Task(name + "_backward", name + "_backward", "backward"))),
 )}
@@ -481,7 +526,7 @@ def task_inputs(task, dtype, n, seed=SEED):
     """The inputs of ``task`` (standard normal x 3, seeded) with n elements, in
     rows of ``task.row``; None if n makes no whole row.  Backward tasks take
     (grad_output, forward output), the loss (z, target): one-hot targets for
-    softmax, uniform in (0, 1) for sigmoid."""
+    softmax (and its cross-entropy), uniform in (0, 1) otherwise."""
     if task.row is not None and n < task.row:
         return None
     rng = np.random.default_rng(seed)
@@ -501,7 +546,7 @@ def task_inputs(task, dtype, n, seed=SEED):
             return g.astype(dtype), z.astype(dtype)
         return g.astype(dtype), getattr(ref, act)(z).astype(dtype)
     z = normal()
-    if task.activation == "softmax":
+    if task.activation == "softmax" or task.function == "softmax_cross_entropy_delta":
         t = np.eye(shape[-1])[rng.integers(shape[-1], size=shape[:-1])]
     else:
         t = rng.uniform(size=shape)
@@ -511,7 +556,7 @@ def task_inputs(task, dtype, n, seed=SEED):
 def task_reference(task, *inputs):
     """The float64 NumPy answer of ``task`` on ``inputs``."""
     inputs = [np.asarray(a, dtype=np.float64) for a in inputs]
-    if task.kind == "loss":
+    if task.function == "squared_error_delta":
         return ref.squared_error_delta(*inputs, task.activation)
     name = task.function
     if name in ref.ACTIVATIONS:

@@ -212,6 +212,37 @@ class SquaredErrorDelta(_Task):
         self.fn()
 
 
+class CrossEntropyDelta(_Task):
+    """loss, delta = dE/dz and the output of the cross-entropy losses from the
+    logits, z in rows of 10; case: "softmax" (softmax_cross_entropy_delta,
+    one-hot probability targets) or "sigmoid" (sigmoid_binary_cross_entropy_delta,
+    targets uniform in (0, 1))."""
+
+    FUNCTIONS = {"softmax": "softmax_cross_entropy_delta",
+                 "sigmoid": "sigmoid_binary_cross_entropy_delta"}
+    params = [list(FUNCTIONS), DTYPES, ROW_SIZES, _impls("torch", "jax")]
+
+    def inputs(self, case, dtype, size, rng):
+        z = _rows(10, size, rng)
+        if case == "softmax":
+            t = np.eye(10)[rng.integers(10, size=z.shape[0])]
+        else:
+            t = rng.uniform(size=z.shape)
+        return z.astype(dtype), t.astype(dtype)
+
+    def reference(self, case, z, t):
+        return getattr(ref, self.FUNCTIONS[case])(z, t)
+
+    def build(self, impl, case, z, t):
+        name = self.FUNCTIONS[case]
+        f = getattr(ca, name)
+        out = np.empty_like(z)
+        return self._ours_or_peer(impl, (z, t), lambda: f(z, t), lambda: f(z, t, out=out), name)
+
+    def time_cross_entropy_delta(self, case, dtype, size, impl):
+        self.fn()
+
+
 class Threads:
     """cactivations on 1e7 elements (rows of 10) with one and two threads."""
 
