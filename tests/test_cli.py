@@ -75,6 +75,25 @@ def test_bench_writes_json(tmp_path, capsys):
     assert record["out_target"]["target"] == "<=1.3x"
 
 
+def test_bench_cross_entropy_tasks(tmp_path, capsys):
+    """The cross-entropy tasks run, every answer agreeing with the reference."""
+    path = tmp_path / "bench.json"
+    argv = ["bench", "--quick", "--sizes", "1e3", "--dtype", "float64", "--out", str(path),
+            "--tasks", "softmax_cross_entropy_delta/10,sigmoid_binary_cross_entropy_delta"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "== softmax_cross_entropy_delta/10: softmax_cross_entropy_delta loss, delta and " \
+           "output, rows of 10" in out
+    assert "== sigmoid_binary_cross_entropy_delta: " in out
+    records = json.loads(path.read_text())["results"]
+    assert [r["task"] for r in records] == ["softmax_cross_entropy_delta/10",
+                                            "sigmoid_binary_cross_entropy_delta"]
+    for record in records:
+        for name in ("cactivations", "cactivations out=", "numpy"):
+            assert record["implementations"][name]["status"] == "ok", (record["task"], name)
+        assert record["peer_target"]["target"] == ">=2x"
+
+
 def test_bench_threads(capsys):
     assert main(QUICK_SIGMOID + ["--threads", "2"]) == 0
     out = capsys.readouterr().out
