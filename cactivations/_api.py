@@ -22,6 +22,7 @@ from ._examples import EXAMPLES as _GENERATED_EXAMPLES
 from ._registry import ACTIVATIONS, LOSS_ACTIVATIONS
 
 _MODULE = "cactivations"
+_ndarray = np.ndarray   # one global lookup on the common path (not np, then .ndarray)
 _OUT_DOC = """out : ndarray, optional
     Where to write the result: exactly the broadcast shape and the result dtype.
     It may be one of the inputs (in place). It is returned."""
@@ -62,9 +63,10 @@ def _unary(name, doc, param="z", act=None, suffix=""):
         kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
 
         def f(z, /, *, out=None):
-            if out is None and (type(z) is float or type(z) is list):
-                z = as_array(name, z)
-            if type(z) is np.ndarray:
+            kind = type(z)
+            if kind is not _ndarray and out is None and (kind is float or kind is list):
+                z, kind = as_array(name, z), _ndarray
+            if kind is _ndarray:
                 y = fast(z, out)
                 if y is not None:
                     return y
@@ -77,9 +79,10 @@ def _unary(name, doc, param="z", act=None, suffix=""):
         def f(z, /, *, out=None, **params):
             kname, p0, p1 = activation_params(name, act, params) if params else default
             kernel, fast = kernels[kname]
-            if out is None and (type(z) is float or type(z) is list):
-                z = as_array(name, z)
-            if type(z) is np.ndarray:
+            kind = type(z)
+            if kind is not _ndarray and out is None and (kind is float or kind is list):
+                z, kind = as_array(name, z), _ndarray
+            if kind is _ndarray:
                 y = fast(z, out, p0, p1)
                 if y is not None:
                     return y
@@ -98,11 +101,12 @@ def _binary(name, doc, act=None, saved="output"):
     def f(grad_output, output, /, *, out=None, **params):
         kname, p0, p1 = activation_params(name, act, params) if params else default
         kernel, fast = kernels[kname]
-        if type(grad_output) is list:
-            grad_output = as_array(name, grad_output)
-        if type(output) is list:
-            output = as_array(name, output)
-        if type(grad_output) is np.ndarray and type(output) is np.ndarray:
+        kind_g, kind_s = type(grad_output), type(output)
+        if kind_g is list:
+            grad_output, kind_g = as_array(name, grad_output), _ndarray
+        if kind_s is list:
+            output, kind_s = as_array(name, output), _ndarray
+        if kind_g is _ndarray and kind_s is _ndarray:
             y = fast(grad_output, output, out, p0, p1)
             if y is not None:
                 return y
