@@ -184,6 +184,17 @@ class SoftmaxBackward(_Task):
         self.fn()
 
 
+def _loss_inputs(case, dtype, size, rng):
+    """z in rows of 10 and the target: one-hot for softmax, uniform in (0, 1)
+    for sigmoid."""
+    z = _rows(10, size, rng)
+    if case == "softmax":
+        t = np.eye(10)[rng.integers(10, size=z.shape[0])]
+    else:
+        t = rng.uniform(size=z.shape)
+    return z.astype(dtype), t.astype(dtype)
+
+
 class SquaredErrorDelta(_Task):
     """loss, delta = dE/dz and y of E = 1/2 sum (g(z) - t)^2, z in rows of 10;
     case = the activation g."""
@@ -191,12 +202,7 @@ class SquaredErrorDelta(_Task):
     params = [["sigmoid", "softmax"], DTYPES, ROW_SIZES, _impls("torch", "jax", "numba")]
 
     def inputs(self, case, dtype, size, rng):
-        z = _rows(10, size, rng)
-        if case == "softmax":
-            t = np.eye(10)[rng.integers(10, size=z.shape[0])]
-        else:
-            t = rng.uniform(size=z.shape)
-        return z.astype(dtype), t.astype(dtype)
+        return _loss_inputs(case, dtype, size, rng)
 
     def reference(self, case, z, t):
         return ref.squared_error_delta(z, t, case)
@@ -223,12 +229,7 @@ class CrossEntropyDelta(_Task):
     params = [list(FUNCTIONS), DTYPES, ROW_SIZES, _impls("torch", "jax")]
 
     def inputs(self, case, dtype, size, rng):
-        z = _rows(10, size, rng)
-        if case == "softmax":
-            t = np.eye(10)[rng.integers(10, size=z.shape[0])]
-        else:
-            t = rng.uniform(size=z.shape)
-        return z.astype(dtype), t.astype(dtype)
+        return _loss_inputs(case, dtype, size, rng)
 
     def reference(self, case, z, t):
         return getattr(ref, self.FUNCTIONS[case])(z, t)
