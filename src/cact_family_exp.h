@@ -389,7 +389,7 @@ CACT_SPLIT_FWD_DERIV(softplus, double, wide_f64, (, double beta, double threshol
  * (1 - t) z or -t z (exactly 0 when that factor is 0, also for infinite z);
  * log1p by cact_log1p_01_f64, so that the loop vectorizes.
  */
-CACT_INLINE double cact_sigmoid_bce_d64(double z, double t, double *d, double *l)
+CACT_INLINE double cact_sigmoid_bce_f64(double z, double t, double *d, double *l)
 {
     double e, y, a;
     cact_expm1_neg(-fabs(z), &e);
@@ -398,10 +398,6 @@ CACT_INLINE double cact_sigmoid_bce_d64(double z, double t, double *d, double *l
     *d = y - t;
     *l = (a == 0.0 ? 0.0 : a * z) + cact_log1p_01_f64(e);
     return y;
-}
-CACT_INLINE double cact_sigmoid_bce_f64(double z, double t, double *d, double *l)
-{
-    return cact_sigmoid_bce_d64(z, t, d, l);
 }
 /* float32: y is the forward's value (cact_sigmoid_f32, in float), the loss term
    from the same exp(-|z|) with log1p in float (cact_log1p_01_f32, within about
