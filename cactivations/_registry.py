@@ -373,7 +373,9 @@ ACTIVATIONS = {
             derivative_formula="hardswish'(z) = 0 for z <= -3, z/3 + 1/2 for -3 < z < 3, 1 for z >= 3",
             backward_formula="dL/dz = grad_output * hardswish'(z)",
             numerics=(
-                "z (z + 3) / 6 between -3 and 3 as PyTorch rounds it; z itself from 3 on "
+                "z hardsigmoid(z) between -3 and 3: z times the correctly rounded (z + 3) / 6, "
+                "within 2 ulp of the exact value like PyTorch's (z (z + 3)) / 6, whose last "
+                "bit it does not always give; z itself from 3 on "
                 "(PyTorch's z * 6 / 6 overflows near the largest float) and 0 up to -3, "
                 "also at -inf (PyTorch gives NaN there)."
             ),

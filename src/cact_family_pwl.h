@@ -20,7 +20,14 @@
 
 #include "cact_math.h"
 
-#define CACT_PWL(T, W, C)                                                       \
+/*
+ * x / 6, correctly rounded (as the division) for every x whose quotient is a
+ * normal number, without a division on CPUs with FMA: Q is cact_quot_f64 or
+ * cact_quot_ff, and 1/6 rounds to the dtype at compile time.
+ */
+#define CACT_DIV6(Q, x) Q((x), 6, 1.0 / 6)
+
+#define CACT_PWL(T, W, C, Q)                                                     \
 /* relu */                                                                     \
 CACT_INLINE C cact_relu_##T(C z) { return z < (C)0 ? (C)0 : z; }               \
 CACT_INLINE C cact_relu_derivative_##T(C z)                                    \
@@ -50,34 +57,43 @@ CACT_INLINE C cact_leaky_relu_derivative_##T(C z, double s)                    \
 { return z > (C)0 ? (C)1 : (z == z ? (C)s : z); }                              \
 CACT_INLINE C cact_leaky_relu_fwd_deriv_##W(C z, C *d, double s)               \
 { *d = cact_leaky_relu_derivative_##T(z, s); return cact_leaky_relu_##W(z, s); } \
-/* hardsigmoid = min(max(z + 3, 0), 6) / 6 */                                  \
+/* hardsigmoid = min(max(z + 3, 0), 6) / 6: the quotient, then the clamps as \
+ * selects of the result (one after the other: fewer blends than nested      \
+ * ones); NaN falls through both */                                           \
 CACT_INLINE C cact_hardsigmoid_##T(C z)                                        \
 {                                                                              \
-    C x = z + (C)3;                                                            \
-    return x <= (C)0 ? (C)0 : (x >= (C)6 ? (C)1 : x / (C)6);                  \
+    C x = z + (C)3, q = CACT_DIV6(Q, x);                                       \
+    q = x <= (C)0 ? (C)0 : q;                                                  \
+    return x >= (C)6 ? (C)1 : q;                                               \
 }                                                                              \
 CACT_INLINE C cact_hardsigmoid_derivative_##T(C z)                             \
 { return (z > (C)-3 && z < (C)3) ? (C)1 / (C)6 : (z == z ? (C)0 : z); }        \
 CACT_INLINE C cact_hardsigmoid_fwd_deriv_##T(C z, C *d)                        \
 { *d = cact_hardsigmoid_derivative_##T(z); return cact_hardsigmoid_##T(z); }   \
-/* hardswish = z min(max(z + 3, 0), 6) / 6: 0 for z <= -3 (also at -inf), z   \
- * itself for z >= 3 (z * 6 / 6 would overflow near the largest float), and   \
- * z (z + 3) / 6 in between, rounded as PyTorch rounds it */                  \
+/* hardswish = z hardsigmoid(z): 0 for z <= -3 (also at -inf), z itself for   \
+ * z >= 3 (z * 6 / 6 would overflow near the largest float), and z ((z + 3)/6) \
+ * in between, the quotient rounded once (hardsigmoid's) and then the product: \
+ * within 2 ulp, as PyTorch's (z (z + 3))/6, whose last bit it does not always \
+ * match (tools/check_quot.c) */                                               \
 CACT_INLINE C cact_hardswish_##T(C z)                                          \
 {                                                                              \
-    C x = z + (C)3;                                                            \
-    return x <= (C)0 ? (C)0 : (x >= (C)6 ? z : z * x / (C)6);                 \
+    /* the selects one after the other, as in hardsigmoid */                 \
+    C x = z + (C)3, h = z * CACT_DIV6(Q, x);                                   \
+    h = x >= (C)6 ? z : h;                                                     \
+    return x <= (C)0 ? (C)0 : h;                                               \
 }                                                                              \
 CACT_INLINE C cact_hardswish_derivative_##T(C z)                               \
 {                                                                              \
     /* (2z + 3)/6 = z/3 + 1/2, rounded twice at most, exact where 2z + 3 cancels */ \
-    return z <= (C)-3 ? (C)0 : (z < (C)3 ? ((C)2 * z + (C)3) / (C)6 : (z == z ? (C)1 : z)); \
+    C d = CACT_DIV6(Q, (C)2 * z + (C)3);                                       \
+    d = z >= (C)3 ? (C)1 : d;                                                  \
+    return z <= (C)-3 ? (C)0 : d;                                              \
 }                                                                              \
 CACT_INLINE C cact_hardswish_fwd_deriv_##T(C z, C *d)                          \
 { *d = cact_hardswish_derivative_##T(z); return cact_hardswish_##T(z); }
 
-CACT_PWL(f64, f64, double)
-CACT_PWL(f32, wide_f32, float)
+CACT_PWL(f64, f64, double, cact_quot_f64)
+CACT_PWL(f32, wide_f32, float, cact_quot_ff)
 
 /*
  * leaky_relu for float32 (the registry's guard): z s with s = sh + sl as

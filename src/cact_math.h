@@ -473,6 +473,23 @@ CACT_INLINE double cact_quot_f32(double a, double b, double inv)
     (void)b;
     return a * inv;
 }
+/*
+ * a / b in float arithmetic, given inv = 1 / b rounded to float, with FMA: as
+ * cact_quot_f64 (Markstein's correction), the correctly rounded float quotient
+ * where it is a normal number; the division without FMA.  The piecewise-linear
+ * functions divide by 6 with it and with cact_quot_f64 (tools/check_quot.c
+ * compares them with the division over every float and 10^9 doubles).
+ */
+CACT_INLINE float cact_quot_ff(float a, float b, float inv)
+{
+#if defined(__FP_FAST_FMAF)
+    float q = a * inv;
+    return __builtin_fmaf(__builtin_fmaf(-q, b, a), inv, q);
+#else
+    (void)inv;
+    return a / b;
+#endif
+}
 
 /*
  * y_k = y_k / s for a row 0 <= y_k <= s, s >= 1 (the normalization of a long

@@ -253,6 +253,30 @@ def test_celu_with_alpha_1_is_elu(dtype):
 
 
 @dtypes
+def test_hard_functions_divide_by_six_exactly(dtype):
+    """hardsigmoid, hardswish and hardswish' divide by 6 without a division
+    where the CPU has FMA (a product and one correction): the bits of NumPy's
+    division, (z + 3)/6, z ((z + 3)/6) and (2z + 3)/6, on random inputs, on
+    the neighbours of multiples of 1/8 and near the kinks (tools/check_quot.c
+    covers every float32)."""
+    rng = np.random.default_rng(6)
+    kinks = np.array([-3.0, 3.0, 0.0, -1.5])
+    z = np.concatenate([
+        rng.uniform(-3.5, 3.5, 200000), rng.standard_normal(50000) * 1e-3,
+        np.arange(-28, 29) / 8.0, kinks,
+        np.geomspace(np.finfo(dtype).smallest_subnormal, 1, 2000) * rng.choice([-1, 1], 2000),
+    ]).astype(dtype)
+    z = np.concatenate([z, np.nextafter(z, dtype(np.inf)), np.nextafter(z, dtype(-np.inf))])
+    six = dtype(6)
+    x = z + dtype(3)
+    q = np.clip(x, 0, 6) / six
+    np.testing.assert_array_equal(func("hardsigmoid")(z), q)
+    np.testing.assert_array_equal(func("hardswish")(z), np.where(x <= 0, 0, np.where(x >= 6, z, z * q)))
+    d = np.where(z <= -3, 0, np.where(z >= 3, 1, (dtype(2) * z + dtype(3)) / six))
+    np.testing.assert_array_equal(func("hardswish_derivative")(z), d.astype(dtype))
+
+
+@dtypes
 @pytest.mark.parametrize("act", [a for a in LOSS_ACTIVATIONS if a in PUBLIC_ELEMENTWISE])
 def test_fused_output_is_the_forward_value(act, dtype):
     """The fused value and derivative of every elementwise activation give the
