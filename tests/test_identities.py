@@ -257,7 +257,7 @@ def test_hard_functions_divide_by_six_exactly(dtype):
     """hardsigmoid, hardswish and hardswish' divide by 6 without a division
     where the CPU has FMA (a product and one correction): the bits of NumPy's
     division, (z + 3)/6, z ((z + 3)/6) and (2z + 3)/6, on random inputs, on
-    the neighbours of multiples of 1/8 and near the kinks (tools/check_quot.c
+    the neighbours of multiples of 1/8 and near the kinks (tools/check_pwl.c
     covers every float32)."""
     rng = np.random.default_rng(6)
     kinks = np.array([-3.0, 3.0, 0.0, -1.5])
