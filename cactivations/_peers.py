@@ -39,7 +39,9 @@ __all__ = [
 #: every peer, in the order of the tables (numpy is always there)
 PEERS = ("numpy", "scipy", "torch", "jax", "numexpr", "numba")
 
-#: JAX on one thread (TARGETS.md); XLA reads them when its CPU backend starts
+#: JAX on one thread (TARGETS.md); XLA reads them when its CPU backend starts.
+#: Recent XLA sizes its thread pool from the CPUs the process may run on
+#: instead, whatever these say: see _start_on_one_cpu.
 _XLA_ONE_THREAD = ("--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1")
 
 
@@ -68,6 +70,24 @@ def one_thread_environment():
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
+def _start_on_one_cpu(start):
+    """start() with the calling thread allowed on one CPU, then its CPUs as before.
+
+    XLA's CPU client sizes its thread pool by the CPUs its process may run on
+    when it starts (and the threads it starts keep that mask); its flags do not
+    limit it (jax 0.10 on 2 CPUs ran an elementwise jit on 2 threads with the
+    one-thread XLA_FLAGS set).  Where the affinity cannot be set, start() as is."""
+    try:
+        mask = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {min(mask)})
+    except (AttributeError, OSError):
+        return start()
+    try:
+        return start()
+    finally:
+        os.sched_setaffinity(0, mask)
+
+
 @functools.lru_cache(maxsize=None)
 def module(peer):
     """The peer's module (numba: the njit kernels below), imported on first use
@@ -87,6 +107,7 @@ def module(peer):
         import jax.nn  # noqa: F401  (attributes of jax)
         import jax.numpy  # noqa: F401
         jax.config.update("jax_enable_x64", True)
+        _start_on_one_cpu(jax.devices)
         return jax
     if peer == "numexpr":
         import numexpr

@@ -103,6 +103,21 @@ def test_bench_threads(capsys):
         assert "threads: not available" in out and "--threads 2 ignored" in out
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_peers_start_on_one_cpu():
+    """XLA sizes its CPU thread pool by the CPUs the process may run on when it
+    starts: the bench starts it with the calling thread on one CPU, then gives
+    the thread its CPUs back (cactivations' own threads need them)."""
+    from cactivations._peers import _start_on_one_cpu
+    before = os.sched_getaffinity(0)
+    seen = _start_on_one_cpu(lambda: os.sched_getaffinity(0))
+    assert len(seen) == 1 and seen <= before
+    assert os.sched_getaffinity(0) == before
+    with pytest.raises(ZeroDivisionError):
+        _start_on_one_cpu(lambda: 1 / 0)
+    assert os.sched_getaffinity(0) == before
+
+
 @pytest.mark.parametrize("argv", [
     ["bench", "--bogus"],
     ["bench", "--tasks", "nonsense"],
