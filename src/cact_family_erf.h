@@ -356,7 +356,7 @@ CACT_FE_INLINE double cact_fe_gelu_tanh_d(double t)
 #define CACT_EXP_M700_LO_2P100 0x1.57961a567de7ap-967
 CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
 {
-    double s1, s2, s, pm, bh, bl, ah, al, xs, xl;
+    double s1, s2, s, pm, bh, bl, ah, al, xs, xl, dn, y;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
     int far = 0;
     xs = x;
@@ -376,8 +376,13 @@ CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
         al = far ? bl : -0.0;
         (void)cact_fe_exp_parts(xs, xl, &s1, &s2, &s, &pm);
     }
-    *d = z > 0.0 ? 1.0 : (xs < -790.0 ? 0.0 * alpha : (((ah + ah * pm) + al) * s1) * s2);
-    return z >= 0.0 ? z : (far ? -alpha : alpha * (s * pm + (s - 1.0)));
+    /* the selects one after the other (fewer blends than nested ones) */
+    dn = (((ah + ah * pm) + al) * s1) * s2;
+    dn = xs < -790.0 ? 0.0 * alpha : dn;
+    *d = z > 0.0 ? 1.0 : dn;
+    y = alpha * (s * pm + (s - 1.0));
+    y = far ? -alpha : y;
+    return z >= 0.0 ? z : y;
 }
 
 /* ----------------------------------------------------------------- selu */
@@ -841,7 +846,8 @@ CACT_FE_INLINE double cact_celu_fwd_deriv_f64(double z, double *d, double alpha)
     ql = fabs(q) <= DBL_MAX ? ql : 0.0;             /* q infinite: ql is not finite */
     m = cact_fe_exp_parts_neg(q, ql, &s1, &s2, &s, &pm);
     m = (m * s1) * s2;                              /* exp(q + ql) */
-    *d = z > 0.0 ? 1.0 : (q < -790.0 ? 0.0 : m);
+    m = q < -790.0 ? 0.0 : m;
+    *d = z > 0.0 ? 1.0 : m;
     return z > 0.0 || fabs(q) < 0x1p-54 ? z : alpha * (s * pm + (s - 1.0));
 }
 CACT_FE_INLINE double cact_celu_fwd_deriv_wide_f64(double z, double *d, double alpha)
