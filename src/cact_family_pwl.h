@@ -25,7 +25,7 @@
  * the input (the NaN case first), not nested: GCC then emits fewer blends (on
  * SSE2 and AVX2 about half the time of the nested form for hardtanh and
  * leaky_relu').  tools/check_pwl.c checks the bits against the nested
- * formulas over every float32 and 10^9 float64.
+ * formulas over every float32 and 2e8 float64.
  *
  * x / 6, correctly rounded (as the division) for every x whose quotient is a
  * normal number, without a division on CPUs with FMA: Q is cact_quot_f64 or

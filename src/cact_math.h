@@ -478,7 +478,7 @@ CACT_INLINE double cact_quot_f32(double a, double b, double inv)
  * cact_quot_f64 (Markstein's correction), the correctly rounded float quotient
  * where it is a normal number; the division without FMA.  The piecewise-linear
  * functions divide by 6 with it and with cact_quot_f64 (tools/check_pwl.c
- * compares them with the division over every float and 10^9 doubles).
+ * compares them with the division over every float and 2e8 doubles).
  */
 CACT_INLINE float cact_quot_ff(float a, float b, float inv)
 {
