@@ -22,7 +22,6 @@ from ._examples import EXAMPLES as _GENERATED_EXAMPLES
 from ._registry import ACTIVATIONS, LOSS_ACTIVATIONS
 
 _MODULE = "cactivations"
-_ndarray = np.ndarray   # one global lookup on the common path (not np, then .ndarray)
 _OUT_DOC = """out : ndarray, optional
     Where to write the result: exactly the broadcast shape and the result dtype.
     It may be one of the inputs (in place). It is returned."""
@@ -55,6 +54,43 @@ def _signature(f, last, act):
     return inspect.Signature([*arrays, *keyword, P("out", P.KEYWORD_ONLY, default=None)])
 
 
+# The wrappers below keep the common call to one call of the fast entry; the
+# rest is in these helpers, so that no closure in a wrapper's body turns its
+# locals into cells (which costs every call, the common one too).
+
+def _unary_rest(name, kernel, fast, z, out, params):
+    """A unary call the fast entry declined: a lone Python float or a list
+    becomes an array (then the fast entry again), the rest goes through run.
+    ``params``: None, or (p0, p1) passed on to the kernels."""
+    kind = type(z)
+    if out is None and (kind is float or kind is list):
+        z = as_array(name, z)
+        y = fast(z, None) if params is None else fast(z, None, *params)
+        if y is not None:
+            return y
+    call = kernel
+    if params is not None:
+        p0, p1 = params
+        call = lambda x, o: kernel(x, o, p0, p1)  # noqa: E731
+    return run(name, call, (z,), out=out)[0][0]
+
+
+def _binary_rest(name, kernel, fast, grad_output, output, out, p0, p1):
+    """A backward call the fast entry declined: lists become arrays (then the
+    fast entry again), the rest goes through run."""
+    kind_g, kind_s = type(grad_output), type(output)
+    if kind_g is list or kind_s is list:
+        if kind_g is list:
+            grad_output = as_array(name, grad_output)
+        if kind_s is list:
+            output = as_array(name, output)
+        y = fast(grad_output, output, out, p0, p1)
+        if y is not None:
+            return y
+    return run(name, lambda g, s, o: kernel(g, s, o, p0, p1), (grad_output, output),
+               out=out)[0][0]
+
+
 def _unary(name, doc, param="z", act=None, suffix=""):
     """``name(z, /, *, <params of act>, out=None)`` from the kernels
     ``<kernel><suffix>`` (the kernel is ``act``'s, or the one a choice
@@ -63,14 +99,10 @@ def _unary(name, doc, param="z", act=None, suffix=""):
         kernel, fast = getattr(_kernels, name), getattr(_kernels, name + "_fast")
 
         def f(z, /, *, out=None):
-            kind = type(z)
-            if kind is not _ndarray and out is None and (kind is float or kind is list):
-                z, kind = as_array(name, z), _ndarray
-            if kind is _ndarray:
-                y = fast(z, out)
-                if y is not None:
-                    return y
-            return run(name, kernel, (z,), out=out)[0][0]
+            y = fast(z, out)            # None unless z is a plain ndarray
+            if y is not None:
+                return y
+            return _unary_rest(name, kernel, fast, z, out, None)
     else:
         kernels = {k: (getattr(_kernels, k + suffix), getattr(_kernels, k + suffix + "_fast"))
                    for k in _kernel_names(act)}
@@ -79,14 +111,10 @@ def _unary(name, doc, param="z", act=None, suffix=""):
         def f(z, /, *, out=None, **params):
             kname, p0, p1 = activation_params(name, act, params) if params else default
             kernel, fast = kernels[kname]
-            kind = type(z)
-            if kind is not _ndarray and out is None and (kind is float or kind is list):
-                z, kind = as_array(name, z), _ndarray
-            if kind is _ndarray:
-                y = fast(z, out, p0, p1)
-                if y is not None:
-                    return y
-            return run(name, lambda x, o: kernel(x, o, p0, p1), (z,), out=out)[0][0]
+            y = fast(z, out, p0, p1)    # None unless z is a plain ndarray
+            if y is not None:
+                return y
+            return _unary_rest(name, kernel, fast, z, out, (p0, p1))
 
     f.__signature__ = _signature(f, param, act)
     return _finish(f, name, doc)
@@ -101,17 +129,10 @@ def _binary(name, doc, act=None, saved="output"):
     def f(grad_output, output, /, *, out=None, **params):
         kname, p0, p1 = activation_params(name, act, params) if params else default
         kernel, fast = kernels[kname]
-        kind_g, kind_s = type(grad_output), type(output)
-        if kind_g is list:
-            grad_output, kind_g = as_array(name, grad_output), _ndarray
-        if kind_s is list:
-            output, kind_s = as_array(name, output), _ndarray
-        if kind_g is _ndarray and kind_s is _ndarray:
-            y = fast(grad_output, output, out, p0, p1)
-            if y is not None:
-                return y
-        return run(name, lambda g, s, o: kernel(g, s, o, p0, p1), (grad_output, output),
-                   out=out)[0][0]
+        y = fast(grad_output, output, out, p0, p1)     # None unless both are plain ndarrays
+        if y is not None:
+            return y
+        return _binary_rest(name, kernel, fast, grad_output, output, out, p0, p1)
 
     f.__signature__ = _signature(f, saved, act)
     return _finish(f, name, doc)
