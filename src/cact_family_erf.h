@@ -97,9 +97,13 @@ CACT_FE_INLINE double cact_fe_pow2(double n)
  * The reduction and the polynomial are those of cact_expm1_neg (Cody-Waite
  * with ln2 in two parts, Taylor polynomial of degree 13 on |r| <= ln2/2).
  */
-CACT_FE_INLINE double cact_fe_exp_reduce(double x, double xl, double *k, double *pm)
+CACT_FE_INLINE double cact_fe_exp_reduce(double x, double xl, int with_xl, double *k,
+                                      double *pm)
 {
-    /* x = k ln2 + r, *pm = exp(r + xl) - 1; returns k + 1.5 2^52 (k in the low bits) */
+    /* x = k ln2 + r, *pm = exp(r + xl) - 1; returns k + 1.5 2^52 (k in the low bits).
+       with_xl (a constant): 0 where xl is 0, which drops the correction's two
+       operations (p + (0 + p 0) is p for every p but -0, which r = -0 does
+       not give: p = -0 + 0 = +0) */
     const double shift = 0x1.8p52;
     double kd, r, q, p;
     kd = x * 0x1.71547652b82fep0 + shift;
@@ -107,7 +111,7 @@ CACT_FE_INLINE double cact_fe_exp_reduce(double x, double xl, double *k, double 
     r = (x - *k * 0x1.62e42fefa3800p-1) - *k * 0x1.ef35793c76730p-45;
     q = cact_expm1_taylor_q(r);
     p = r + (r * r) * q;
-    *pm = p + (xl + p * xl);        /* exp(r + xl) - 1, to first order in xl */
+    *pm = with_xl ? p + (xl + p * xl) : p;      /* exp(r + xl) - 1, to first order in xl */
     return kd;
 }
 CACT_FE_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double *s2,
@@ -116,7 +120,7 @@ CACT_FE_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double 
     double k, j;
     x = x < -790.0 ? -790.0 : x;
     x = x > 710.0 ? 710.0 : x;
-    (void)cact_fe_exp_reduce(x, xl, &k, pm);
+    (void)cact_fe_exp_reduce(x, xl, 1, &k, pm);
     j = k < -1000.0 ? -128.0 : (k > 1000.0 ? 64.0 : 0.0);
     *s1 = cact_fe_pow2(k - j);
     *s2 = cact_fe_pow2(j);
@@ -130,18 +134,25 @@ CACT_FE_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double 
  * (c m) s1 s2 is not 0, (c m) s1 >= 2^-947 is normal: the product is rounded
  * once for any factor |c| < 2^894 (above, (c m) s1 can overflow: elu, whose
  * alpha may be that large, keeps cact_fe_exp_parts; selu and gelu take this).
+ * cact_fe_exp_parts_neg_x with with_xl = 0 (a constant): the same for xl = 0
+ * (elu and selu), without the correction's operations.
  */
-CACT_FE_INLINE double cact_fe_exp_parts_neg(double x, double xl, double *s1, double *s2,
-                                         double *s, double *pm)
+CACT_FE_INLINE double cact_fe_exp_parts_neg_x(double x, double xl, int with_xl, double *s1,
+                                           double *s2, double *s, double *pm)
 {
     const double shift = 0x1.8p52;
     double k, kd;
     x = x < -790.0 ? -790.0 : x;
-    kd = cact_fe_exp_reduce(x, xl, &k, pm);
+    kd = cact_fe_exp_reduce(x, xl, with_xl, &k, pm);
     *s1 = cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023 + 128) << 52);
     *s2 = 0x1p-128;
     *s = *s1 * *s2;
     return 1.0 + *pm;
+}
+CACT_FE_INLINE double cact_fe_exp_parts_neg(double x, double xl, double *s1, double *s2,
+                                         double *s, double *pm)
+{
+    return cact_fe_exp_parts_neg_x(x, xl, 1, s1, s2, s, pm);
 }
 
 /*
@@ -364,7 +375,7 @@ CACT_FE_INLINE double cact_fe_elu_k(double z, double alpha, double *d, int neg)
     ah = alpha;
     al = -0.0;                              /* x + -0.0 is x, also for x = -0.0 */
     if (neg) {
-        (void)cact_fe_exp_parts_neg(xs, xl, &s1, &s2, &s, &pm);
+        (void)cact_fe_exp_parts_neg_x(xs, 0.0, 0, &s1, &s2, &s, &pm);   /* xl = 0 here */
     } else {
         /* alpha e^-700 = bh + bl (alpha scaled by 2^-100: for two_prod without
            FMA, and so that no factor is subnormal) */
