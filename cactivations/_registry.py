@@ -128,8 +128,9 @@ ACTIVATIONS = {
             backward_formula="dL/dz = grad_output * (1 - y) * (1 + y), y = tanh(z)",
             numerics=(
                 "One range reduction gives both e = exp(-2|z|) and m = expm1(-2|z|) = e - 1: "
-                "tanh|z| = (1 - e) / (1 + e) = -m / (2 + m) for every z (m keeps its "
-                "relative accuracy near 0, where 1 - e would cancel), and 1 - tanh(z)**2 = "
+                "tanh|z| = (1 - e) / (1 + e) = -m / (2 + m) for every z, numerator and "
+                "denominator each rounded once from the reduced exponential (no "
+                "cancellation near 0, where 1 - e would cancel), and 1 - tanh(z)**2 = "
                 "4e / (1 + e(2 + e)). No overflow, and the derivative keeps its relative "
                 "accuracy in the tails (tanh_derivative(20.0) is about 1.7e-17, not 0)."
             ),
