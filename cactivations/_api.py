@@ -61,17 +61,14 @@ def _signature(f, last, act):
 def _unary_rest(name, kernel, fast, z, out, params):
     """A unary call the fast entry declined: a lone Python float or a list
     becomes an array (then the fast entry again), the rest goes through run.
-    ``params``: None, or (p0, p1) passed on to the kernels."""
+    ``params``: () or (p0, p1), passed on to the kernels."""
     kind = type(z)
     if out is None and (kind is float or kind is list):
         z = as_array(name, z)
-        y = fast(z, None) if params is None else fast(z, None, *params)
+        y = fast(z, None, *params)
         if y is not None:
             return y
-    call = kernel
-    if params is not None:
-        p0, p1 = params
-        call = lambda x, o: kernel(x, o, p0, p1)  # noqa: E731
+    call = (lambda x, o: kernel(x, o, *params)) if params else kernel
     return run(name, call, (z,), out=out)[0][0]
 
 
@@ -102,7 +99,7 @@ def _unary(name, doc, param="z", act=None, suffix=""):
             y = fast(z, out)            # None unless z is a plain ndarray
             if y is not None:
                 return y
-            return _unary_rest(name, kernel, fast, z, out, None)
+            return _unary_rest(name, kernel, fast, z, out, ())
     else:
         kernels = {k: (getattr(_kernels, k + suffix), getattr(_kernels, k + suffix + "_fast"))
                    for k in _kernel_names(act)}

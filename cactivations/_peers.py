@@ -33,7 +33,7 @@ from cactivations import _reference as ref
 
 __all__ = [
     "PEERS", "installed", "version", "one_thread_environment", "module", "offers", "build",
-    "Task", "TASKS", "SEED", "task_inputs", "task_reference", "task_calls",
+    "Task", "TASKS", "SEED", "backward_saves_input", "task_inputs", "task_reference", "task_calls",
 ]
 
 #: every peer, in the order of the tables (numpy is always there)
@@ -543,6 +543,11 @@ TASKS = {t.name: t for t in (
 SEED = 1234
 
 
+def backward_saves_input(act):
+    """Whether ``act``'s backward takes the saved input (else the saved output)."""
+    return act in _ACTS and _ACTS[act].backward_from == "input"
+
+
 def task_inputs(task, dtype, n, seed=SEED):
     """The inputs of ``task`` (standard normal x 3, seeded) with n elements, in
     rows of ``task.row``; None if n makes no whole row.  Backward tasks take
@@ -563,7 +568,7 @@ def task_inputs(task, dtype, n, seed=SEED):
         g = normal()
         act = task.function[:-len("_backward")]
         z = normal()
-        if act in _ACTS and _ACTS[act].backward_from == "input":
+        if backward_saves_input(act):
             return g.astype(dtype), z.astype(dtype)
         return g.astype(dtype), getattr(ref, act)(z).astype(dtype)
     z = normal()
