@@ -124,11 +124,14 @@ def test_softmax_rows_sum_to_one(K, dtype):
 
 
 @dtypes
-@pytest.mark.parametrize("K", [2, 10, 64, 65])
-@pytest.mark.parametrize("fname", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("K", [2, 10, 23, 64, 65])
+@pytest.mark.parametrize("fname", ["softmax", "log_softmax", "softmax_backward",
+                                   "log_softmax_backward"])
 def test_a_row_does_not_depend_on_the_rows_around_it(fname, K, dtype):
     # short rows are processed by blocks, each row without or with the shift by
-    # its maximum (entries within +-700 or not): the same bits alone or in a block
+    # its maximum (entries within +-700 or not), their sums, maxima and dot
+    # products across rows (K < 16) or in lanes (K >= 16, 23 with a remainder):
+    # the same bits alone or in a block
     rng = np.random.default_rng(K)
     z = rng.standard_normal((60, K)) * 3
     z[::3] += 1e4
@@ -138,9 +141,16 @@ def test_a_row_does_not_depend_on_the_rows_around_it(fname, K, dtype):
     z = z.astype(dtype)
     f = func(fname)
     with np.errstate(invalid="ignore"):
-        whole = f(z)
-        for r in range(z.shape[0]):
-            np.testing.assert_array_equal(f(z[r:r + 1]), whole[r:r + 1], err_msg=f"row {r}")
+        if fname.endswith("_backward"):
+            g = rng.standard_normal(z.shape).astype(dtype)
+            y = func(fname[: -len("_backward")])(z)
+            whole = f(g, y)
+            rows = [f(g[r:r + 1], y[r:r + 1]) for r in range(z.shape[0])]
+        else:
+            whole = f(z)
+            rows = [f(z[r:r + 1]) for r in range(z.shape[0])]
+        for r, alone in enumerate(rows):
+            np.testing.assert_array_equal(alone, whole[r:r + 1], err_msg=f"row {r}")
 
 
 @dtypes
