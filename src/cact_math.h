@@ -709,9 +709,10 @@ CACT_INLINE double cact_exp_within_f64(double x)
  * Rows of K >= CACT_ROW_LANES_FROM elements are reduced one at a time in
  * CACT_ROW_LANES lanes (CACT_ROW_IN_LANES: a row's contiguous elements in one
  * vector, the lanes combined pairwise at the end, then the scalar remainder).
- * For K from 16 to 64 the float32 softmax_backward kernel is 1.4-1.7x faster
- * so (AVX-512; AVX2 1.1-1.5x, baseline 1.1-1.2x), the others 1.0-1.5x; for
- * K of 8 to 15 it is no faster (the float32 maximum 0.8x on AVX-512).
+ * For K from 16 to 64 that made the float32 softmax_backward kernel (then
+ * with one flat loop after the dots) 1.4-1.7x faster (AVX-512; AVX2
+ * 1.1-1.5x, baseline 1.1-1.2x), the others 1.0-1.5x; for K of 8 to 15 it
+ * is no faster (the float32 maximum 0.8x on AVX-512).
  * Shorter rows run across rows: the dot four rows at a
  * time (four independent chains; a last group of fewer than four rows
  * repeats the last row in the unused slots), the sum and the maximum with k

@@ -143,9 +143,9 @@ def _rows(row, size, rng):
 
 
 class Softmax(_Task):
-    """softmax along the last axis; case = row length (10 or 1000)."""
+    """softmax along the last axis; case = row length (10, 64 or 1000)."""
 
-    params = [[10, 1000], DTYPES, ROW_SIZES, _impls("scipy", "torch", "jax", "numba")]
+    params = [[10, 64, 1000], DTYPES, ROW_SIZES, _impls("scipy", "torch", "jax", "numba")]
 
     def inputs(self, case, dtype, size, rng):
         return _rows(case, size, rng).astype(dtype),
@@ -163,9 +163,9 @@ class Softmax(_Task):
 
 
 class SoftmaxBackward(_Task):
-    """softmax_backward from the saved output; case = row length (10 or 1000)."""
+    """softmax_backward from the saved output; case = row length (10, 64 or 1000)."""
 
-    params = [[10, 1000], DTYPES, ROW_SIZES, _impls("torch", "jax", "numba")]
+    params = [[10, 64, 1000], DTYPES, ROW_SIZES, _impls("torch", "jax", "numba")]
 
     def inputs(self, case, dtype, size, rng):
         g = _rows(case, size, rng).astype(dtype)
