@@ -280,7 +280,7 @@ def _bench_parser(commands):
                 "a missed target is reported, not an error. Progress goes to stderr."))
     parser.add_argument(
         "--tasks", nargs="+", metavar="TASK",
-        help=("tasks by name or family (softmax = softmax/10 and softmax/1000), "
+        help=("tasks by name or family (softmax = softmax/10, softmax/64 and softmax/1000), "
               f"space- or comma-separated, of: {', '.join(_peers.TASKS)} (default: all)"))
     parser.add_argument(
         "--sizes", default=BENCH_SIZES, metavar="N,N,...",
