@@ -719,7 +719,7 @@ CACT_INLINE double cact_exp_within_f64(double x)
  * outer and r inner.  Either way a row's result depends only on K and the
  * row, not on the rows beside it.
  */
-#define CACT_ROW_LANES 8
+#define CACT_ROW_LANES 8          /* CACT_ROW_IN_LANES combines exactly 8 */
 #define CACT_ROW_LANES_FROM 16   /* the smallest K reduced in lanes */
 /* acc = the reduction of the K elements from index i0 (K >= 0): UPD(x, i)
    updates the accumulator x with element i, COMB(x, y) combines two, INIT is
