@@ -744,6 +744,7 @@ CACT_INLINE double cact_exp_within_f64(double x)
 #define CACT_DIFF_PROD(a, c, b, i)                                             \
     ((c) ? ((double)(a)[i] - (double)(c)[i]) * (double)(b)[i]                  \
          : (double)(a)[i] * (double)(b)[i])
+/* CACT_ROW_IN_LANES arguments for the functions below (the updates read their a, b, c) */
 #define CACT_ADD(x, y) ((x) + (y))
 #define CACT_MAXD(x, y) ((y) > (x) ? (y) : (x))
 #define CACT_UPD_DOT(x, i) ((x) += CACT_DIFF_PROD(a, c, b, i))
