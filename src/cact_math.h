@@ -688,6 +688,38 @@ CACT_INLINE void cact_rows_sum2(const double *x, ptrdiff_t R, ptrdiff_t K, doubl
 }
 
 /*
+ * cact_rows_spread(v, a, R, K): a[r K + k] = v[r] for k < K, each row's value
+ * repeated over its elements, for the flat elementwise loops over short rows.
+ * v may be a (in place): the rows are filled from the last one, and row r
+ * writes from index r K >= r on, after reading v[r].  A row is filled in
+ * whole chunks of W = 4 elements (2 for K = 2, 3), one vector store each (or
+ * two), the last chunk overlapping the one before, rather than a vector loop
+ * with a scalar remainder per row.
+ */
+#define CACT_SPREAD_CHUNKS(W)                                                  \
+    for (r = R - 1; r >= 0; r--) {                                             \
+        x = v[r];                                                              \
+        p = a + r * K;                                                         \
+        for (k = 0; k + (W) < K; k += (W))                                     \
+            for (j = 0; j < (W); j++)                                          \
+                p[k + j] = x;                                                  \
+        for (j = 0; j < (W); j++)                                              \
+            p[K - (W) + j] = x;                                                \
+    }
+CACT_INLINE void cact_rows_spread(const double *v, double *a, ptrdiff_t R, ptrdiff_t K)
+{
+    ptrdiff_t r, k, j;
+    double x, *p;
+    if (K >= 4)
+        CACT_SPREAD_CHUNKS(4)
+    else if (K >= 2)
+        CACT_SPREAD_CHUNKS(2)
+    else if (K == 1)
+        CACT_SPREAD_CHUNKS(1)
+}
+#undef CACT_SPREAD_CHUNKS
+
+/*
  * exp(x) for |x| <= 700, where it is a normal double (the short softmax rows
  * taken without the shift by their maximum): cact_exp_d32, for float64 with
  * the Taylor polynomial of degree 11 (to about 1 ulp of double).
