@@ -431,11 +431,12 @@ CACT_INLINE double cact_log_sigmoid_f64(double z)
     cact_exp_neg_x64(-fabs(z), &e);
     return (z < 0.0 ? z : 0.0) - cact_log1p_01_f64(e);
 }
+/* the derivative alone is sigmoid(-z): cact_sigmoid_f64's exp (no 2^64 scale,
+   no carried rounding error) is cheaper than cact_exp_neg_x64, which the
+   forward value needs, and as accurate for the quotient */
 CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
 {
-    double e;
-    cact_exp_neg_x64(-fabs(z), &e);
-    return (z >= 0.0 ? e : 1.0) / (1.0 + e);
+    return cact_sigmoid_f64(-z);
 }
 
 /*
@@ -444,7 +445,8 @@ CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
  * derivative log_sigmoid'(-z) = sigmoid(z).  No product beta z to carry, no
  * division by beta: one division (the derivative's) where the general
  * formulas take five.  For z > 36 the value rounds to z, as the cut of the
- * general formulas gives.
+ * general formulas gives.  The derivative alone is cact_sigmoid_f64(z), as
+ * for log_sigmoid.
  */
 CACT_INLINE int cact_softplus_f64_fast(double beta, double threshold)
 {
@@ -457,7 +459,18 @@ CACT_INLINE double cact_softplus_fwd_deriv_f64(double z, double *d, double beta,
     (void)threshold;
     return -cact_log_sigmoid_fwd_deriv_f64(-z, d);
 }
-CACT_SPLIT_FWD_DERIV(softplus, double, f64, (, double beta, double threshold), (, beta, threshold))
+CACT_INLINE double cact_softplus_f64(double z, double beta, double threshold)
+{
+    (void)beta;
+    (void)threshold;
+    return -cact_log_sigmoid_f64(-z);
+}
+CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double threshold)
+{
+    (void)beta;
+    (void)threshold;
+    return cact_sigmoid_f64(z);
+}
 
 /* ----------------------------------------------------------------- silu */
 /*
