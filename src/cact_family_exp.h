@@ -37,34 +37,24 @@
 #include "cact_math.h"
 
 /* ------------------------------------------------------------ constants */
-/* SILU: zero at -1.27846454276107379510935873902; g'(root + d) = d q(d) on [-0.6, 1.28], q in t = d - 0.0 */
+/* SILU: zero at -1.27846454276107379510935873902; g'(root + d) = d q(d) on [-0.3, 0.3], q in t = d - 0.0 */
 #define CACT_SILU_ROOT_HI -0x1.474973c84120bp+0
 #define CACT_SILU_ROOT_LO -0x1.f8d74bc9ac154p-54
 #define CACT_SILU_MID 0x0.0p+0
 #define CACT_SILU_Q0_HI 0x1.be1410460527fp-3
-#define CACT_SILU_Q0_LO -0x1.198877b64070fp-58
-#define CACT_SILU_Q1 0x1.2c563458cc0adp-3 /* 0.1466487969969469034 */
-#define CACT_SILU_Q2 0x1.353eb573ca447p-6 /* 0.018874814223782257991 */
-#define CACT_SILU_Q3 -0x1.f2d0e32bc2a5bp-7 /* -0.01522265522318837712 */
-#define CACT_SILU_Q4 -0x1.b0f82c498ee18p-8 /* -0.006606589138353345527 */
-#define CACT_SILU_Q5 0x1.098e92b947648p-13 /* 0.00012662741009077301161 */
-#define CACT_SILU_Q6 0x1.a2a7caf037b1ep-11 /* 0.0007985218817586380515 */
-#define CACT_SILU_Q7 0x1.8574d1337c050p-13 /* 0.00018570724351674388401 */
-#define CACT_SILU_Q8 -0x1.57238d3d19cc7p-15 /* -0.000040905341372626764212 */
-#define CACT_SILU_Q9 -0x1.f2d8974b211b8p-16 /* -0.000029733542117786719076 */
-#define CACT_SILU_Q10 -0x1.8af44c0323ca1p-19 /* -2.9426387314134505257e-6 */
-#define CACT_SILU_Q11 0x1.3ae1206fb0b45p-19 /* 2.3460343568660895339e-6 */
-#define CACT_SILU_Q12 0x1.cdb4d21b433b9p-21 /* 8.5999505775176427962e-7 */
-#define CACT_SILU_Q13 -0x1.06684dc0611c7p-25 /* -3.054824615752558066e-8 */
-#define CACT_SILU_Q14 -0x1.8e2f2cc277668p-24 /* -9.2709501443388848545e-8 */
-#define CACT_SILU_Q15 -0x1.4259ff097ebfbp-26 /* -1.8763329589690765823e-8 */
-#define CACT_SILU_Q16 0x1.3ca7dba64aa26p-28 /* 4.6079468351170783051e-9 */
-#define CACT_SILU_Q17 0x1.7b30f82356b11p-29 /* 2.758979726684880501e-9 */
-#define CACT_SILU_Q18 0x1.9c40e6b6056dep-32 /* 3.7494239256447488883e-10 */
-#define CACT_SILU_Q19 -0x1.9dbbaddfbae8fp-33 /* -1.8814404113793988254e-10 */
-#define CACT_SILU_Q20 -0x1.b9aa71a72e993p-33 /* -2.0084635103011773769e-10 */
-#define CACT_SILU_Q21 0x1.693614ba04a30p-34 /* 8.2129930379625137461e-11 */
-#define CACT_SILU_Q22 -0x1.29455f2d871e7p-37 /* -8.4489495165095653413e-12 */
+#define CACT_SILU_Q0_LO -0x1.2541062177473p-58
+#define CACT_SILU_Q1 0x1.2c563458cc0afp-3 /* 0.1466487969969469607 */
+#define CACT_SILU_Q2 0x1.353eb573ca484p-6 /* 0.018874814223782467409 */
+#define CACT_SILU_Q3 -0x1.f2d0e32bc53e9p-7 /* -0.015222655223206830533 */
+#define CACT_SILU_Q4 -0x1.b0f82c499d4ffp-8 /* -0.0066065891384046159679 */
+#define CACT_SILU_Q5 0x1.098e92f37ea29p-13 /* 0.00012662741174536528905 */
+#define CACT_SILU_Q6 0x1.a2a7cb1669fb0p-11 /* 0.00079852188610106925346 */
+#define CACT_SILU_Q7 0x1.8574c8911c8d2p-13 /* 0.00018570718069416694922 */
+#define CACT_SILU_Q8 -0x1.5723e71a1f00dp-15 /* -0.000040905504833127578412 */
+#define CACT_SILU_Q9 -0x1.f2d3a888f897ap-16 /* -0.000029732393645684367185 */
+#define CACT_SILU_Q10 -0x1.8a8c8b3f23444p-19 /* -2.9396191219611725227e-6 */
+#define CACT_SILU_Q11 0x1.398ce898bf959p-19 /* 2.3361327062813578807e-6 */
+#define CACT_SILU_Q12 0x1.bf45b239cb017p-21 /* 8.3310948826220592987e-7 */
 CACT_INLINE double cact_silu_q_tail(double t)
 {
     double e0_0 = CACT_SILU_Q3 + t * CACT_SILU_Q4;
@@ -72,27 +62,16 @@ CACT_INLINE double cact_silu_q_tail(double t)
     double e0_2 = CACT_SILU_Q7 + t * CACT_SILU_Q8;
     double e0_3 = CACT_SILU_Q9 + t * CACT_SILU_Q10;
     double e0_4 = CACT_SILU_Q11 + t * CACT_SILU_Q12;
-    double e0_5 = CACT_SILU_Q13 + t * CACT_SILU_Q14;
-    double e0_6 = CACT_SILU_Q15 + t * CACT_SILU_Q16;
-    double e0_7 = CACT_SILU_Q17 + t * CACT_SILU_Q18;
-    double e0_8 = CACT_SILU_Q19 + t * CACT_SILU_Q20;
-    double e0_9 = CACT_SILU_Q21 + t * CACT_SILU_Q22;
     double t2 = t * t;
     double e1_0 = e0_0 + t2 * e0_1;
     double e1_1 = e0_2 + t2 * e0_3;
-    double e1_2 = e0_4 + t2 * e0_5;
-    double e1_3 = e0_6 + t2 * e0_7;
-    double e1_4 = e0_8 + t2 * e0_9;
     double t4 = t2 * t2;
     double e2_0 = e1_0 + t4 * e1_1;
-    double e2_1 = e1_2 + t4 * e1_3;
     double t8 = t4 * t4;
-    double e3_0 = e2_0 + t8 * e2_1;
-    double t16 = t8 * t8;
-    double e4_0 = e3_0 + t16 * e1_4;
-    return CACT_SILU_Q1 + t * (CACT_SILU_Q2 + t * e4_0);
+    double e3_0 = e2_0 + t8 * e0_4;
+    return CACT_SILU_Q1 + t * (CACT_SILU_Q2 + t * e3_0);
 }
-/* degree 22 (Chebyshev fit): relative error 4.06e-17 (q0 double-double, the others rounded to double) */
+/* degree 12 (Chebyshev fit): relative error 1.74e-17 (q0 double-double, the others rounded to double) */
 /* MISH: zero at -1.19243121451549521213758834042; g'(root + d) = d q(d) on [-0.5, 1.2], q in t = d - 0.0 */
 #define CACT_MISH_ROOT_HI -0x1.31432c0d12d84p+0
 #define CACT_MISH_ROOT_LO -0x1.bf319154da210p-55
@@ -477,43 +456,30 @@ CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double th
  * silu(z) = z sigmoid(z); with e = exp(-|z|):
  *   z >= 0:  silu = z/(1 + e),    silu' = (1 + e (1 + z)) / (1 + e (2 + e))
  *   z <  0:  silu = z e/(1 + e),  silu' = e f / (1 + e (2 + e)),  f = (1 + z) + e
- * (z e formed from e 2^64, so it is rounded once where it is subnormal; in the
- * left tail the products z e and e f are exact (two_prod) and the division
- * by 1 + e or (1 + e)^2 is applied as a small relative correction).
- * silu' vanishes at z0 = -1.27846... (f = 0) and the closed form collects the
- * rounding of e, f, the product and the division; for z in (z0 - 0.6, z0 + 1.28)
- * (about -1.88 to 0) silu' = d q(d) instead, d = z - z0 as a double-double
- * (z0 stored as hi + lo, Fast2Sum) and q a degree-22 polynomial fitted with
- * mpmath (tools/gen_family_consts.py), so silu' keeps its relative accuracy at
- * the zero and does not depend on exp there.
+ * (z e and e f formed from e 2^64 and scaled by 2^-64 last, so that they are
+ * rounded once where they are subnormal; in the left tail of silu the product
+ * z e is exact (two_prod) and the division by 1 + e is applied as a small
+ * relative correction).  silu' vanishes at z0 = -1.27846... (f = 0), where
+ * f cancels and the closed form carries the rounding of e amplified by e/|f|
+ * (at most 1.3 outside |z - z0| <= 0.3, where 1 + z is exact too); within
+ * that window silu' = d q(d) instead, d = z - z0 (z - z0_hi exact there, z0
+ * stored as hi + lo) and q a degree-12 polynomial fitted with mpmath
+ * (tools/gen_family_consts.py), so silu' keeps its relative accuracy at the
+ * zero and does not depend on exp there.
  */
-CACT_INLINE double cact_silu_d_near_root(double dh, double dl)
-{
-    /* g'(z) = d q(d), d = z - root = dh + dl, for dh in [-0.6, 1.28]; q a polynomial
-       in t = dh - mid (exact), q(mid) as a double-double */
-    double t = dh - CACT_SILU_MID, p;
-    p = CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + cact_silu_q_tail(t) * t);
-    return dh * p + dl * p;
-}
 CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
 {
     double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
-    /* d = z - z0 = dh + dl: Fast2Sum of -z0_hi and z (|z0_hi| >= |z| wherever the
-       difference is inexact) */
+    /* d = z - z0 = (z - z0_hi) - z0_lo, the first difference exact in the window */
     double dh = zc - CACT_SILU_ROOT_HI;
-    double dl = (zc - (dh + CACT_SILU_ROOT_HI)) - CACT_SILU_ROOT_LO;
-    int near = dh > -0.6 && dh < 1.28;
-    double dn = cact_silu_d_near_root(near ? dh : 0.0, dl);
-    /* one division, its numerator selected: for z >= 0 the result
-       q = (1 + e (1 + z))/den; for z < z0 - 0.6, e f/(1 + e)^2 = p (1 - q),
-       q = e(2 + e)/(1 + e)^2 <= 0.25 (its rounding is damped by q) and
-       p = e 2^64 f exact (two_prod) */
+    double dn = (dh - CACT_SILU_ROOT_LO)
+                * (CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + cact_silu_q_tail(dh) * dh));
+    /* one division, its numerator selected; z < 0: e 2^64 f, scaled last */
     double den = 1.0 + e * (2.0 + e);
-    double q = (z >= 0.0 ? 1.0 + e * (1.0 + zc) : e * (2.0 + e)) / den;
-    double f = (1.0 + zc) + e;           /* 1 + z exact for z <= -0.5 */
-    double pl, p = cact_two_prod(es, f, &pl);
-    double rneg = (p - (p * q - pl)) * 0x1p-64;
-    return near ? dn : (z >= 0.0 ? q : rneg);
+    double f = (1.0 + zc) + e;
+    double q = (z >= 0.0 ? 1.0 + e * (1.0 + zc) : es * f) / den;
+    q *= z >= 0.0 ? 1.0 : 0x1p-64;
+    return fabs(dh) <= 0.3 ? dn : q;
 }
 CACT_INLINE double cact_silu_e(double z, double e, double es)
 {
@@ -561,7 +527,8 @@ CACT_INLINE double cact_silu_fwd_deriv_f64(double z, double *d)
  * The forward is a correction to z e (z <= 0, z e exact by two_prod) or to z;
  * mish' in the left tail a correction to e B / 4 (e B exact by two_prod).
  * mish' vanishes at z1 = -1.19243... (B = 0); for z in (z1 - 0.5, z1 + 1.2)
- * (about -1.69 to 0) mish' = d q(d) as for silu (degree-22 fit).
+ * (about -1.69 to 0) mish' = d q(d), q a degree-22 polynomial fitted as for
+ * silu.
  */
 CACT_INLINE double cact_mish_d_near_root(double dh, double dl)
 {
@@ -589,7 +556,7 @@ CACT_INLINE double cact_mish_d(double z, double e, double es)
 {
     double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
     /* z1 - 0.5 < z < z1 + 1.2: the polynomial (no exp, no cancellation);
-       d = z - z1 = dh + dl as for silu */
+       d = z - z1 = dh + dl (Fast2Sum of -z1_hi and z) */
     double dh = zc - CACT_MISH_ROOT_HI;
     double dl = (zc - (dh + CACT_MISH_ROOT_HI)) - CACT_MISH_ROOT_LO;
     int near = dh > -0.5 && dh < 1.2;

@@ -89,7 +89,7 @@ def silu_root():
 
     z0 = mp.findroot(lambda z: 1 + z + mp.exp(z), -1.28)
     assert abs(silu_d(z0)) < mp.mpf(2) ** -250
-    root_fit("SILU", silu_d, z0, -0.6, 1.28, mp.mpf(0), 22)
+    root_fit("SILU", silu_d, z0, -0.3, 0.3, mp.mpf(0), 12)
 
 
 def mish_root():
