@@ -236,22 +236,26 @@ CACT_FE_INLINE double cact_fe_phi_c(double t)
     double e3_0 = e2_0 + t8 * e0_4;
     return 0x1.9884533d43651p-2 + t * (-0x1.1058377e2cee0p-4 + t * e3_0);
 }
-/* degree 27 on [0.0, 5.0] mid 2.5 half 2.5: relative error 7.0e-17, rounding ratio 4.29 */
-CACT_FE_INLINE double cact_fe_mills_v(double t)
+#define CACT_FE_MILLS_C 2.0
+#define CACT_FE_MILLS_MID -0.047619047619047616
+#define CACT_FE_MILLS_INV_HALF 1.05
+/* degree 30 on [-1.0, 0.9047619047619048] mid -0.047619047619047616 half 0.9523809523809523: relative error 1.7e-15, rounding ratio 37.55 */
+CACT_FE_INLINE double cact_fe_mills_w(double t)
 {
-    double e0_0 = 0x1.126c595e08263p-3 + t * -0x1.22911bd07acc8p-4;
-    double e0_1 = 0x1.0b7877dd426fdp-5 + t * -0x1.9bc99509a3210p-7;
-    double e0_2 = 0x1.d388763230c62p-9 + t * -0x1.34989c50f711bp-12;
-    double e0_3 = -0x1.055c588f2f427p-11 + t * 0x1.db5db3a63e50ep-12;
-    double e0_4 = -0x1.0735fb967fa73p-12 + t * 0x1.a47f742aa3354p-14;
-    double e0_5 = -0x1.99884876586edp-16 + t * -0x1.7d63d7912408fp-19;
-    double e0_6 = 0x1.03fad6104ff2ap-17 + t * -0x1.763afd56ef189p-18;
-    double e0_7 = 0x1.6f895a6aa76b5p-19 + t * -0x1.f6f1fa7e4a3fdp-21;
-    double e0_8 = 0x1.e9977fd5725c1p-24 + t * 0x1.fec163017d1a9p-24;
-    double e0_9 = -0x1.ab505811ce4c1p-24 + t * 0x1.dcfe116ed7845p-25;
-    double e0_10 = -0x1.5af371245c1e7p-25 + t * 0x1.3135d55a684d0p-26;
-    double e0_11 = 0x1.4e591f4bdadbap-28 + t * -0x1.d488554987b7ap-28;
-    double e0_12 = 0x1.47010d0b1ac70p-30 + t * 0x1.f8ac1c39233ccp-33;
+    double e0_0 = 0x1.c7fc3adc8624cp-8 + t * 0x1.e5dc133db13a6p-5;
+    double e0_1 = 0x1.063010cf26f2ep-6 + t * -0x1.280bf056eb272p-7;
+    double e0_2 = -0x1.1840ec76dea59p-7 + t * -0x1.74817803cbcdep-10;
+    double e0_3 = 0x1.067d9fc2f24d4p-9 + t * 0x1.a3dd55c6fcfaap-10;
+    double e0_4 = 0x1.1487fc90ee8f3p-12 + t * -0x1.9c14234581a59p-12;
+    double e0_5 = -0x1.66c07a2987225p-12 + t * -0x1.6491d8a7c3457p-14;
+    double e0_6 = 0x1.0d089203608c7p-14 + t * 0x1.367bbd70c50f1p-14;
+    double e0_7 = 0x1.e2cf207fe7d84p-16 + t * -0x1.97d7665ffdca2p-18;
+    double e0_8 = -0x1.df6c1169d3051p-17 + t * -0x1.f861768191ed8p-18;
+    double e0_9 = -0x1.c3fa8e053ccbap-21 + t * 0x1.dd817767ea40dp-21;
+    double e0_10 = 0x1.5c5d4edbc0654p-20 + t * 0x1.d2993e5856bdep-20;
+    double e0_11 = 0x1.19e26ae3c65b9p-21 + t * -0x1.e4c3c9e93e4b6p-21;
+    double e0_12 = -0x1.393da8a4d7631p-21 + t * 0x1.7e5c5dcd7faf6p-23;
+    double e0_13 = 0x1.7dd12a8650a0ep-23 + t * -0x1.923cdc09abe12p-27;
     double t2 = t * t;
     double e1_0 = e0_0 + t2 * e0_1;
     double e1_1 = e0_2 + t2 * e0_3;
@@ -259,39 +263,18 @@ CACT_FE_INLINE double cact_fe_mills_v(double t)
     double e1_3 = e0_6 + t2 * e0_7;
     double e1_4 = e0_8 + t2 * e0_9;
     double e1_5 = e0_10 + t2 * e0_11;
+    double e1_6 = e0_12 + t2 * e0_13;
     double t4 = t2 * t2;
     double e2_0 = e1_0 + t4 * e1_1;
     double e2_1 = e1_2 + t4 * e1_3;
     double e2_2 = e1_4 + t4 * e1_5;
+    double e2_3 = e1_6 + t4 * -0x1.5533fa4ea7fa4p-26;
     double t8 = t4 * t4;
     double e3_0 = e2_0 + t8 * e2_1;
-    double e3_1 = e2_2 + t8 * e0_12;
+    double e3_1 = e2_2 + t8 * e2_3;
     double t16 = t8 * t8;
     double e4_0 = e3_0 + t16 * e3_1;
-    return 0x1.4a7d9cbbaeb6bp-2 + t * (-0x1.c78bbdb216fc0p-3 + t * e4_0);
-}
-/* degree 17 on [0.0, 0.04] mid 0.02 half 0.02: relative error 2.4e-17, rounding ratio 1.04 */
-CACT_FE_INLINE double cact_fe_mills_g(double t)
-{
-    double e0_0 = 0x1.e141e47482528p-11 + t * -0x1.35c0475429578p-14;
-    double e0_1 = 0x1.0805db82147a0p-17 + t * -0x1.12c713a84f541p-20;
-    double e0_2 = 0x1.4d0b240406a59p-23 + t * -0x1.c7e7695668d1dp-26;
-    double e0_3 = 0x1.58f930d7a969fp-28 + t * -0x1.1c1892916ba63p-30;
-    double e0_4 = 0x1.f716e0bd9ed77p-33 + t * -0x1.dab4d6ee40efbp-35;
-    double e0_5 = 0x1.ddc36e29a648ep-37 + t * -0x1.f65095f08ce16p-39;
-    double e0_6 = 0x1.e84ba5e1936f7p-41 + t * -0x1.11876b8fcfe2bp-42;
-    double e0_7 = 0x1.27bf7dd2553e8p-43 + t * -0x1.75dda646c3d7bp-45;
-    double t2 = t * t;
-    double e1_0 = e0_0 + t2 * e0_1;
-    double e1_1 = e0_2 + t2 * e0_3;
-    double e1_2 = e0_4 + t2 * e0_5;
-    double e1_3 = e0_6 + t2 * e0_7;
-    double t4 = t2 * t2;
-    double e2_0 = e1_0 + t4 * e1_1;
-    double e2_1 = e1_2 + t4 * e1_3;
-    double t8 = t4 * t4;
-    double e3_0 = e2_0 + t8 * e2_1;
-    return 0x1.f651fe386c380p-1 + t * (-0x1.255a53d8f275cp-6 + t * e3_0);
+    return 0x1.947ef0d16032fp-2 + t * (-0x1.bef922c8145fcp-2 + t * e4_0);
 }
 #define CACT_FE_GELU_D_LO -1.125
 #define CACT_FE_GELU_D_HI -0.375
@@ -447,8 +430,9 @@ CACT_FE_INLINE double cact_fe_celu(double z, double alpha, double *d)
  * double-double and H a polynomial.  z^2 = h + l exactly, and exp(-h/2 - l/2)
  * is applied with its multiplier before the final power of 2, so the tail keeps
  * its relative accuracy down to the subnormals.
- * F(a) = 1 / (sqrt(2 pi) (a + V(a))) for a <= 5 (V a polynomial: its error is
- * damped by V / (a + V)), F(a) = G(1/a^2) / (sqrt(2 pi) a) for a > 5.
+ * F(a) = 1 / (sqrt(2 pi) (a + W(t))), t = (a - 2)/(a + 2), W a polynomial
+ * (W ~ 1/a for large a, smooth in t; its error and the rounding of t enter F
+ * damped by W / (a + W), which is 1 only at a = 0).
  * For |z| <= 0.675 the forward value is z (1/2 + z S(z^2)), S a polynomial
  * (more accurate there than 1 - exp(-z^2/2) F(a), whose F(0) has no damping).
  * gelu(-inf) = -0 (the limit; finite z < -38.5 underflow to -0 too), gelu'(-inf) = -0.
@@ -457,16 +441,13 @@ CACT_FE_INLINE double cact_fe_gelu(double z, double *d)
 {
     const double ih = 0x1.9884533d43651p-2, il = -0x1.cbc0d30ebfd15p-56;   /* 1/sqrt(2 pi) */
     double zc = z < -40.0 ? -40.0 : (z > 40.0 ? 40.0 : z);   /* NaN stays */
-    double a = fabs(zc), h, l, g, v, nh, nl, dh, dl, fh, fl, ch, cl, th, tl, y, dy, dz;
+    double a = fabs(zc), h, l, w, dh, dl, fh, fl, ch, cl, th, tl, y, dy, dz;
     h = cact_fe_two_prod(zc, zc, &l);                   /* z^2 = h + l */
-    g = cact_fe_mills_g(1.0 / (a > 5.0 ? h : 25.0) * 50.0 - 1.0);   /* 1/h is finite */
-    v = cact_fe_mills_v((a > 5.0 ? 5.0 : a) * 0.4 - 1.0);
-    /* F = n / d, n = G / sqrt(2 pi) and d = a (a > 5), n = 1 / sqrt(2 pi) and d = a + V */
-    g = a > 5.0 ? g : 1.0;
-    nh = cact_fe_two_prod(ih, g, &nl);
-    nl += il * g;
-    dh = cact_fe_two_sum(a, a > 5.0 ? 0.0 : v, &dl);
-    fh = cact_fe_dd_div(nh, nl, dh, dl, &fl);
+    /* F = (1 / sqrt(2 pi)) / (a + W), W in t = (a - C)/(a + C) */
+    w = cact_fe_mills_w((a - CACT_FE_MILLS_C) / (a + CACT_FE_MILLS_C) * CACT_FE_MILLS_INV_HALF
+                        - CACT_FE_MILLS_MID * CACT_FE_MILLS_INV_HALF);
+    dh = cact_fe_two_sum(a, w, &dl);
+    fh = cact_fe_dd_div(ih, il, dh, dl, &fl);
     /* forward: z exp(-z^2/2) F for z < 0, z (1 - exp(-z^2/2) F) otherwise */
     ch = cact_fe_dd_mul(fh, fl, zc < 0.0 ? zc : 1.0, 0.0, &cl);
     y = cact_fe_exp_mul(-0.5 * h, -0.5 * l, ch, cl);

@@ -5,7 +5,7 @@ prints the generated C block of src/cact_family_erf.h (a few seconds), or with
 --write replaces it in the header, between its two "generated block" markers.
 
 Chebyshev interpolants (mpmath.chebyfit, 200-bit arithmetic), written as
-polynomials in a variable normalized to [-1, 1] (or in z^2 / 1/z^2), rounded to
+polynomials in a variable normalized to [-1, 1] (or in z^2), rounded to
 double.  Printed with the measured relative error of the rounded polynomial
 and the ratio sum |c_k t^k| / |p(t)| (how much the evaluation's rounding is
 amplified, Horner's or Estrin's scheme alike; the C code uses Estrin's, see
@@ -26,6 +26,8 @@ SQRT2PI = mp.sqrt(2 * mp.pi)
 # (interval, number of coefficients) of the fits about the roots of the derivatives
 GELU_D = (-1.125, -0.375, 18)
 GELU_TANH_D = (-1.125, -0.375, 18)
+# (C, A, number of coefficients) of the Mills ratio fit in t = (a - C)/(a + C), 0 <= a <= A
+MILLS_W = (2, 40, 31)
 
 
 def mills(a):
@@ -72,11 +74,15 @@ def main():
     # Phi(z) = 1/2 + z S(z^2) for |z| <= 0.675, S polynomial in u = z^2 (not normalized)
     fit("cact_fe_phi_c", lambda u: (mp.ncdf(mp.sqrt(u)) - mp.mpf(1) / 2) / mp.sqrt(u)
         if u > 0 else 1 / SQRT2PI, 0, mp.mpf(0.675) ** 2, 12, normalized=False)
-    # F(a) = 1 / (sqrt(2 pi) (a + V(a))) for 0 <= a <= 5, V smooth and positive
-    fit("cact_fe_mills_v", lambda a: 1 / (mills(a) * SQRT2PI) - a, 0, 5, 28)
-    # a >= 5: a sqrt(2 pi) F(a) = G(w), w = 1/a^2 in [0, 1/25]
-    fit("cact_fe_mills_g", lambda w: (mp.sqrt(w) ** -1) * SQRT2PI * mills(mp.sqrt(w) ** -1)
-        if w > 0 else mp.mpf(1), 0, mp.mpf(1) / 25, 18)
+    # F(a) = 1 / (sqrt(2 pi) (a + W(t))), t = (a - C)/(a + C) for 0 <= a <= A:
+    # W smooth and positive, ~1/a for large a (analytic in t up to t = 1)
+    c, a_max, n = MILLS_W
+    t_hi = mp.mpf(a_max - c) / (a_max + c)
+    print(f"#define CACT_FE_MILLS_C {float(c)!r}")
+    print(f"#define CACT_FE_MILLS_MID {float((t_hi - 1) / 2)!r}")
+    print(f"#define CACT_FE_MILLS_INV_HALF {float(2 / (t_hi + 1))!r}")
+    fit("cact_fe_mills_w", lambda t: 1 / (mills(c * (1 + t) / (1 - t)) * SQRT2PI) - c * (1 + t) / (1 - t),
+        -1, t_hi, n)
     # g'(z) = (z - z0) H(z) near the root z0 of the derivative g'
     for name, iv in (("CACT_FE_GELU_D", GELU_D), ("CACT_FE_GELU_TANH_D", GELU_TANH_D)):
         print(f"#define {name}_LO {float(iv[0])!r}\n#define {name}_HI {float(iv[1])!r}")
