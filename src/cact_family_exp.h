@@ -461,7 +461,7 @@ CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double th
  * z e is exact (two_prod) and the division by 1 + e is applied as a small
  * relative correction).  silu' vanishes at z0 = -1.27846... (f = 0), where
  * f cancels and the closed form carries the rounding of e amplified by e/|f|
- * (at most 1.3 outside |z - z0| <= 0.3, where 1 + z is exact too); within
+ * (below 0.95 outside |z - z0| <= 0.3; 1 + z is exact for z <= -0.5); within
  * that window silu' = d q(d) instead, d = z - z0 (z - z0_hi exact there, z0
  * stored as hi + lo) and q a degree-12 polynomial fitted with mpmath
  * (tools/gen_family_consts.py), so silu' keeps its relative accuracy at the
