@@ -472,8 +472,9 @@ CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
     double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
     /* d = z - z0 = (z - z0_hi) - z0_lo, the first difference exact in the window */
     double dh = zc - CACT_SILU_ROOT_HI;
+    double t = dh - CACT_SILU_MID;       /* the polynomial's variable (exact) */
     double dn = (dh - CACT_SILU_ROOT_LO)
-                * (CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + cact_silu_q_tail(dh) * dh));
+                * (CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + cact_silu_q_tail(t) * t));
     /* one division, its numerator selected; z < 0: e 2^64 f, scaled last */
     double den = 1.0 + e * (2.0 + e);
     double f = (1.0 + zc) + e;
