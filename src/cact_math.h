@@ -68,21 +68,24 @@ CACT_INLINE double cact_expm1_taylor_q(double r)
  * exp(x) = 2^k (1 + expm1(r)) and expm1(x) = 2^k expm1(r) + (2^k - 1).  2^k is
  * applied as 2^(k+64) (a normal number for every k here) times 2^-64, so results
  * in the subnormal range are rounded once; the integer work is one 64-bit
- * add and shift, which every SIMD instruction set has.
+ * add and shift, which every SIMD instruction set has.  x is clamped at -752,
+ * where exp(x) is below 2^-1084: small enough that a caller's product of the
+ * scaled exp with a factor up to 2^9 (tanh' takes 4 exp(-2a)) still rounds
+ * to 0 beyond the clamp.
  * Measured: exp within 0.93 ULP over [-746, 0].
  */
-/* the parts of cact_expm1_neg: *p_out = expm1(r), *s_out = 2^(k+64) */
+/* the parts of cact_expm1_neg: *p_out = expm1(r), *s_out = 2^(k+64), k >= -1085 */
 CACT_INLINE void cact_exp_neg_parts_f64(double x, double *p_out, double *s_out)
 {
     const double shift = 0x1.8p52; /* round-to-integer by addition */
     double kd, k, r, q;
-    x = x < -746.0 ? -746.0 : x;    /* exp(-746) rounds to 0 */
+    x = x < -752.0 ? -752.0 : x;    /* exp(-752) 2^9 rounds to 0 */
     kd = x * 0x1.71547652b82fep0 + shift;
     k = kd - shift;
     r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
     q = cact_expm1_taylor_q(r);
     *p_out = r + (r * r) * q;
-    /* the low bits of kd hold k in [-1077, 0]: 2^(k+64) from the bits */
+    /* the low bits of kd hold k in [-1085, 0]: 2^(k+64) from the bits */
     *s_out = cact_from_bits((cact_to_bits(kd) - cact_to_bits(shift) + 1023 + 64) << 52);
 }
 CACT_INLINE double cact_expm1_neg(double x, double *e_out)
@@ -90,7 +93,7 @@ CACT_INLINE double cact_expm1_neg(double x, double *e_out)
     double p, s;
     cact_exp_neg_parts_f64(x, &p, &s);
     *e_out = ((1.0 + p) * s) * 0x1p-64;
-    s *= 0x1p-64;                   /* 2^k, exact (a power of 2 >= 2^-1077 rounds to 0 or stays exact) */
+    s *= 0x1p-64;                   /* 2^k, exact (a power of 2 >= 2^-1085 rounds to 0 or stays exact) */
     return s * p + (s - 1.0);
 }
 
@@ -311,32 +314,41 @@ CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * 
  * their ulp), so numerator and denominator are each rounded once (one FMA):
  * no cancellation near 0, where 1 - e would cancel, and no select between
  * forms; the forward value does not need e.  1 - tanh^2 = 4e/(1+e)^2 =
- * 4e/(1 + e(2+e)).
+ * 4e/(1 + e(2+e)), its numerator 4e formed from es = e / SCALE (the scaled
+ * exp of the parts, a normal number) by one multiplication, so that a
+ * subnormal 4e is rounded once (4 times a rounded subnormal e would carry up
+ * to 2 units and flush to 0 values that round to the smallest subnormal);
+ * the denominator is then exactly 1.
  */
 #define CACT_TANH(T, C, PARTS, SCALE, FABS, COPYSIGN)                          \
-CACT_INLINE C cact_tanh_abs_##T(C a, C *e)                                     \
+CACT_INLINE C cact_tanh_abs_##T(C a, C *es)                                    \
 {                                                                              \
     C p, s;                                                                    \
     PARTS((C)-2 * a, &p, &s);                                                  \
-    *e = (((C)1 + p) * s) * SCALE;                                             \
+    *es = ((C)1 + p) * s;                                                      \
     s *= SCALE;                                                                \
     return -(s * p + (s - (C)1)) / (s * p + (s + (C)1));                       \
 }                                                                              \
+CACT_INLINE C cact_tanh_deriv_es_##T(C es)                                     \
+{                                                                              \
+    C e = es * SCALE;                                                          \
+    return (es * ((C)4 * SCALE)) / ((C)1 + e * ((C)2 + e));                    \
+}                                                                              \
 CACT_INLINE C cact_tanh_##T(C z)                                               \
 {                                                                              \
-    C e;                                                                       \
-    return COPYSIGN(cact_tanh_abs_##T(FABS(z), &e), z);                        \
+    C es;                                                                      \
+    return COPYSIGN(cact_tanh_abs_##T(FABS(z), &es), z);                       \
 }                                                                              \
 CACT_INLINE C cact_tanh_derivative_##T(C z)                                    \
 {                                                                              \
-    C e;                                                                       \
-    cact_tanh_abs_##T(FABS(z), &e);                                            \
-    return (C)4 * e / ((C)1 + e * ((C)2 + e));                                 \
+    C es;                                                                      \
+    cact_tanh_abs_##T(FABS(z), &es);                                           \
+    return cact_tanh_deriv_es_##T(es);                                         \
 }                                                                              \
 CACT_INLINE C cact_tanh_fwd_deriv_##T(C z, C *d)                               \
 {                                                                              \
-    C e, y = cact_tanh_abs_##T(FABS(z), &e);                                   \
-    *d = (C)4 * e / ((C)1 + e * ((C)2 + e));                                   \
+    C es, y = cact_tanh_abs_##T(FABS(z), &es);                                 \
+    *d = cact_tanh_deriv_es_##T(es);                                           \
     return COPYSIGN(y, z);                                                     \
 }
 CACT_TANH(f64, double, cact_exp_neg_parts_f64, 0x1p-64, fabs, copysign)

@@ -100,6 +100,17 @@ def test_sigmoid_tail_does_not_flush():
     assert func("sigmoid")(np.array([-745.0, -740.0, -709.0]))[0] > 0
 
 
+@pytest.mark.parametrize("dtype, a", [(np.float64, 373.0), (np.float64, 373.25),
+                                      (np.float32, 52.4), (np.float32, 52.6)])
+def test_tanh_derivative_tail_does_not_flush(dtype, a):
+    # 4 exp(-2a) lies between half the smallest subnormal and the smallest
+    # subnormal itself (exp(-2a) alone rounds to 0): the result is that subnormal
+    z = np.array([a, -a], dtype=dtype)
+    ss = np.finfo(dtype).smallest_subnormal
+    np.testing.assert_array_equal(func("tanh_derivative")(z), [ss, ss])
+    np.testing.assert_array_equal(func("tanh_derivative")(np.array([2 * a], dtype=dtype)), [0])
+
+
 def test_sigmoid_derivative_at_40():
     got = func("sigmoid_derivative")(np.array(40.0))
     np.testing.assert_allclose(got, 4.248354255291589e-18, rtol=1e-14)
