@@ -8,7 +8,9 @@ subnormal, becomes zero or rounds to 1.
 
 The error of a result ``got`` whose exact value is ``r`` (mpmath, 200 bits) is
 ``|got - r| / ulp`` with ``ulp = np.spacing(|r rounded to the dtype|)`` (the
-smallest subnormal when r rounds to 0).  References are cached per session.
+smallest subnormal when r rounds to 0).  Apart from the bound, no result may
+be 0 where |r| is at least 3/4 of the smallest subnormal (no flush to zero).
+References are cached per session.
 """
 
 import math
@@ -211,6 +213,18 @@ def assert_ulp(name, dtype, inputs, got, refs, what=""):
     got = np.asarray(got)
     assert got.dtype == np.dtype(dtype), f"{name}: result dtype {got.dtype} for {dtype}"
     errs = ulp_errors(got.reshape(-1), refs, dtype)
+    # no flush to zero where the exact value rounds to a nonzero subnormal:
+    # a 0 is an error of |r| / ss ULP there, within the bound, so it is
+    # checked apart (0 is allowed only below 3/4 of the smallest subnormal)
+    ss = float(np.finfo(dtype).smallest_subnormal)
+    with mpmath.workprec(PREC):
+        flushed = [j for j, (g, r) in enumerate(zip(got.reshape(-1).tolist(), refs))
+                   if g == 0 and mpmath.isfinite(r) and abs(r) >= 0.75 * ss]
+    if flushed:
+        raise AssertionError(
+            f"{name} {np.dtype(dtype).name} {what}: {len(flushed)} results flushed to 0 "
+            f"where the exact value rounds to a subnormal, at inputs "
+            f"{[float(inputs[j]) for j in flushed[:5]]}")
     i = int(np.argmax(errs))
     worst = errs[i]
     if not worst <= MAX_ULP:
