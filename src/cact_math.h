@@ -92,7 +92,9 @@ CACT_INLINE double cact_expm1_neg(double x, double *e_out)
 {
     double p, s;
     cact_exp_neg_parts_f64(x, &p, &s);
-    *e_out = ((1.0 + p) * s) * 0x1p-64;
+    /* s + s p: the bits of (1 + p) s (s a power of 2, the sum rounded once), in
+       one FMA where the target has it */
+    *e_out = (s + s * p) * 0x1p-64;
     s *= 0x1p-64;                   /* 2^k, exact (a power of 2 >= 2^-1085 rounds to 0 or stays exact) */
     return s * p + (s - 1.0);
 }
@@ -142,7 +144,7 @@ CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
 {
     float p, s;
     cact_exp_neg_parts_f32(x, &p, &s);
-    *e_out = ((1.0f + p) * s) * 0x1p-32f;
+    *e_out = (s + s * p) * 0x1p-32f;  /* the bits of (1 + p) s: see cact_expm1_neg */
     s *= 0x1p-32f;
     return s * p + (s - 1.0f);
 }
@@ -325,7 +327,7 @@ CACT_INLINE C cact_tanh_abs_##T(C a, C *es)                                    \
 {                                                                              \
     C p, s;                                                                    \
     PARTS((C)-2 * a, &p, &s);                                                  \
-    *es = ((C)1 + p) * s;                                                      \
+    *es = s + s * p;                /* (1 + p) s: see cact_expm1_neg */        \
     s *= SCALE;                                                                \
     return -(s * p + (s - (C)1)) / (s * p + (s + (C)1));                       \
 }                                                                              \
