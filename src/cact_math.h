@@ -434,8 +434,8 @@ CACT_INLINE float cact_exp_diff_ff(float a, float b)
     float d = a - b, bb = d - a, r = (a - (d - bb)) + (-b - bb), p, s, e;
     r = d >= -109.0f ? r : 0.0f;
     cact_exp_neg_parts_f32(d, &p, &s);
-    e = 1.0f + p;
-    return ((e + e * r) * s) * 0x1p-32f;
+    e = s + s * p;                  /* (1 + p) s: see cact_expm1_neg */
+    return (e + e * r) * 0x1p-32f;
 }
 
 /*
