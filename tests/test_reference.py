@@ -53,12 +53,16 @@ def test_against_reference_1d_lengths(case, n, dtype):
 
 
 @dtypes
-@pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, 7, 8, 16, 17, 33, 100, 1000])
+@pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, 7, 8, 16, 17, 33, 64, 65, 96, 100, 128,
+                               129, 1000])
 @pytest.mark.parametrize("case", case_params([c for c in CASES if c.shape_kind == "rowwise"]))
 def test_rowwise_against_reference_row_lengths(case, K, dtype):
     """Rows of every length around the chunks of 2 and 4 in which a block of
     short rows repeats each row's value over its elements (cact_rows_spread),
-    and around the vector widths."""
+    around the vector widths, at the last block row (64) and the first long
+    one (65), and at multiples of the 32 lanes of the long rows' dot products
+    and maxima (96, 128: no remainder before their pairwise fold) and beside
+    them."""
     rng = np.random.default_rng(K)
     z = rng.standard_normal((3, K)) * 3
     if case.name.endswith("_backward"):
