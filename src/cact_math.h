@@ -862,33 +862,24 @@ CACT_ROWS_REDUCTIONS(f32, float)
 CACT_ROWS_REDUCTIONS(f64, double)
 
 /*
- * CACT_TREE_SUM(s, N), CACT_TREE_MAX(m, N): the N lanes of s (m) folded into
- * s[0] (m[0]) pairwise, lane j with lane j + N/2, then j + N/4, ... (N a power
+ * CACT_TREE(s, N, COMB): the N lanes of s folded into s[0] pairwise with COMB
+ * (CACT_ADD, CACT_MAXD), lane j with lane j + N/2, then j + N/4, ... (N a power
  * of 2 up to 32, each level a loop of constant length, whole vectors in its
  * first levels): a chain of log2 N operations where a lane-by-lane fold
  * (t += s[j]) is a chain of N, as long as the pass over a row of a hundred
  * elements itself (cact_dot_f64 on such rows: 3x faster).  A fixed order of
  * the source's operations, so the same bits for every instruction set (as
- * CACT_ROW_IN_LANES, which folds its 8 lanes alike).
+ * CACT_ROW_IN_LANES, which folds its 8 lanes pairwise too).
  */
-#define CACT_TREE_LEVEL_SUM(s, N, W)                                           \
+#define CACT_TREE_LEVEL(s, N, W, COMB)                                         \
     if ((N) > (W))                                                             \
         for (j_ = 0; j_ < (W); j_++)                                           \
-            (s)[j_] += (s)[j_ + (W)];
-#define CACT_TREE_SUM(s, N)                                                    \
+            (s)[j_] = COMB((s)[j_], (s)[j_ + (W)]);
+#define CACT_TREE(s, N, COMB)                                                  \
     do { int j_;                                                               \
-         CACT_TREE_LEVEL_SUM(s, N, 16) CACT_TREE_LEVEL_SUM(s, N, 8)            \
-         CACT_TREE_LEVEL_SUM(s, N, 4) CACT_TREE_LEVEL_SUM(s, N, 2)             \
-         CACT_TREE_LEVEL_SUM(s, N, 1) } while (0)
-#define CACT_TREE_LEVEL_MAX(m, N, W)                                           \
-    if ((N) > (W))                                                             \
-        for (j_ = 0; j_ < (W); j_++)                                           \
-            (m)[j_] = (m)[j_ + (W)] > (m)[j_] ? (m)[j_ + (W)] : (m)[j_];
-#define CACT_TREE_MAX(m, N)                                                    \
-    do { int j_;                                                               \
-         CACT_TREE_LEVEL_MAX(m, N, 16) CACT_TREE_LEVEL_MAX(m, N, 8)            \
-         CACT_TREE_LEVEL_MAX(m, N, 4) CACT_TREE_LEVEL_MAX(m, N, 2)             \
-         CACT_TREE_LEVEL_MAX(m, N, 1) } while (0)
+         CACT_TREE_LEVEL(s, N, 16, COMB) CACT_TREE_LEVEL(s, N, 8, COMB)        \
+         CACT_TREE_LEVEL(s, N, 4, COMB) CACT_TREE_LEVEL(s, N, 2, COMB)         \
+         CACT_TREE_LEVEL(s, N, 1, COMB) } while (0)
 
 #define CACT_LANES 8
 /*
@@ -1012,7 +1003,7 @@ CACT_INLINE double cact_dot_##T(const C *a, const C *c, const C *b,           \
             s[j] += CACT_DIFF_PROD(a, c, b, i + j);                            \
     for (; i < n; i++)                                                         \
         t += CACT_DIFF_PROD(a, c, b, i);                                       \
-    CACT_TREE_SUM(s, CACT_DOT_LANES);                                          \
+    CACT_TREE(s, CACT_DOT_LANES, CACT_ADD);                                    \
     return t + s[0];                                                           \
 }                                                                              \
 /* maximum of x in CACT_MAX_LANES_T lanes of its own type (an elementwise      \
@@ -1041,7 +1032,7 @@ CACT_INLINE int cact_max_##T(const C *x, ptrdiff_t n, double *m_out)          \
         nan |= x[i] != x[i];                                                   \
         t = x[i] > t ? x[i] : t;                                               \
     }                                                                          \
-    CACT_TREE_MAX(m, CACT_MAX_LANES_##T);                                      \
+    CACT_TREE(m, CACT_MAX_LANES_##T, CACT_MAXD);                               \
     t = m[0] > t ? m[0] : t;                                                   \
     *m_out = (double)t;                                                        \
     return nan;                                                                \
@@ -1142,7 +1133,7 @@ CACT_ROW_REDUCTIONS(f64, double)
 #define CACT_TREE_OK(N) ((N) <= 32 && ((N) & ((N) - 1)) == 0)
 _Static_assert(CACT_TREE_OK(CACT_SUM1_LANES) && CACT_TREE_OK(CACT_DOT_LANES)
                && CACT_TREE_OK(CACT_MAX_LANES_f32) && CACT_TREE_OK(CACT_MAX_LANES_f64),
-               "CACT_TREE_SUM and CACT_TREE_MAX fold a power of 2 of lanes, up to 32");
+               "CACT_TREE folds a power of 2 of lanes, up to 32");
 CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *ones)
 {
     double s[CACT_SUM1_LANES] = {0}, t = 0.0, u = 0.0, x;
@@ -1183,7 +1174,7 @@ CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *on
         t += x < 1.0 ? x : 0.0;
         u += x < 1.0 ? 0.0 : 1.0;
     }
-    CACT_TREE_SUM(s, CACT_SUM1_LANES);
+    CACT_TREE(s, CACT_SUM1_LANES, CACT_ADD);
     *ones += u;
     t += s[0];
     return t;
