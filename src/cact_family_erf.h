@@ -596,7 +596,7 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
 /*
  * gelu for float32 in float arithmetic (twice the SIMD lanes), on CPUs with
  * FMA; the derivative stays with cact_fe32_gelu.  With a = |z|, z^2 = h + l
- * exactly (FMA) and exp(-z^2/2) = (1 + p) s 2^-32 (cact_exp_neg_parts2_f32):
+ * exactly (FMA) and exp(-z^2/2) = (1 + p) s 2^-32 (cact_exp_neg_parts2_nc_f32):
  *   |z| <= 0.675: z (1/2 + z S), S = (Phi(z) - 1/2)/z = ch + (cl + h s1(h)),
  *                 1/sqrt(2 pi) = ch + cl;
  *   otherwise:    with F = Phi(-a) exp(a^2/2) and 1/F = D = a sqrt(2 pi) + V(t),
@@ -606,8 +606,10 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
  *                 from r = 1/D, q0 = n r (the one division); then
  *                 gelu = -q s 2^-32 (z < 0, rounded once where subnormal)
  *                 or z (1 - q s 2^-32).
- * The error of V is damped by V/D <= 0.47, and D is rounded once (fma).  z is
- * clamped at -15 (gelu rounds to -0 below -14.4); above 15 gelu is z.  Worst
+ * The error of V is damped by V/D <= 0.47, and D is rounded once (fma).  a is
+ * clamped at 14.75, so that -a^2/2 >= -108.8 needs no clamp in the
+ * exponential: beyond, q s 2^-32 rounds to 0, so that gelu is -0 (z < 0; it
+ * rounds to -0 below -14.4) or z (1 - 0) = z, inf included.  Worst
  * 2.08 ULP against the float64 function over every float (x86-64-v3 and v4).
  */
 #ifdef __FP_FAST_FMAF
@@ -625,19 +627,20 @@ CACT_FE_INLINE float cact_fe32f_gelu(float z)
         -0x1.105830p-4f, 0x1.46cb62p-7f, -0x1.363fcap-10f, 0x1.ba0bf8p-14f,
     };
     const float ch = 0x1.988454p-2f, cl = -0x1.857936p-27f, ih = 0x1.40d932p+1f;
-    float zc = z < -15.0f ? -15.0f : z;                    /* NaN stays */
-    float a = fabsf(zc), h = a * a, l = __builtin_fmaf(a, a, -h), p, s;
-    cact_exp_neg_parts2_f32(-0.5f * h, -0.5f * l, &p, &s);
+    float a = fabsf(z);
+    a = a > 14.75f ? 14.75f : a;                            /* NaN stays */
+    float h = a * a, l = __builtin_fmaf(a, a, -h), p, s;
+    cact_exp_neg_parts2_nc_f32(-0.5f * h, -0.5f * l, &p, &s);   /* >= -108.8 */
     float t = (a - 3.0f) / (a + 3.0f);
     float d = __builtin_fmaf(a, ih, cact_horner_f32(t, v, 11));
-    float b = zc < 0.0f ? a : 1.0f;
+    float b = z < 0.0f ? a : 1.0f;
     float n = __builtin_fmaf(b, p, b), nl = __builtin_fmaf(b, p, b - n);  /* b - n exact */
     float r = 1.0f / d, q = n * r;
     q = __builtin_fmaf(__builtin_fmaf(-q, d, n) + nl, r, q);
     float e = (q * s) * 0x1p-32f;
     float sm = ch + (cl + h * cact_horner_f32(h, s1, 4));
-    float ys = zc * __builtin_fmaf(zc, sm, 0.5f);
-    return a <= 0.675f ? ys : (z > 15.0f ? z : (zc < 0.0f ? -e : zc * (1.0f - e)));
+    float ys = z * __builtin_fmaf(z, sm, 0.5f);
+    return a <= 0.675f ? ys : (z < 0.0f ? -e : z * (1.0f - e));
 }
 #endif
 

@@ -112,10 +112,11 @@ CACT_INLINE int32_t cact_to_bits_f32(float f) { int32_t i; memcpy(&i, &f, sizeof
  * For x <= 0 (not clamped above, as cact_expm1_neg); exp(x) rounds to 0
  * below -104.
  */
-#define CACT_EXP_NEG_PARTS_F32(XL)                                             \
+#define CACT_EXP_NEG_PARTS_F32(XL, CLAMP)                                      \
     const float shift = 0x1.8p23f;                                             \
     float kd, k, r, q;                                                         \
-    x = x < -109.0f ? -109.0f : x;                                             \
+    if (CLAMP)                                                                 \
+        x = x < -109.0f ? -109.0f : x;                                         \
     kd = x * 0x1.715476p0f + shift;                                            \
     k = kd - shift;                                                            \
     r = (x - k * 0x1.62e4p-1f) - k * 0x1.7f7d1cp-20f XL;                       \
@@ -129,7 +130,7 @@ CACT_INLINE int32_t cact_to_bits_f32(float f) { int32_t i; memcpy(&i, &f, sizeof
     *s_out = cact_from_bits_f32((cact_to_bits_f32(kd) - cact_to_bits_f32(shift) + 127 + 32) << 23);
 CACT_INLINE void cact_exp_neg_parts_f32(float x, float *p_out, float *s_out)
 {
-    CACT_EXP_NEG_PARTS_F32()
+    CACT_EXP_NEG_PARTS_F32(, 1)
 }
 /*
  * exp(x + xl) for x <= 0 and a small correction xl (the low part of a pair),
@@ -137,7 +138,16 @@ CACT_INLINE void cact_exp_neg_parts_f32(float x, float *p_out, float *s_out)
  */
 CACT_INLINE void cact_exp_neg_parts2_f32(float x, float xl, float *p_out, float *s_out)
 {
-    CACT_EXP_NEG_PARTS_F32(+ xl)
+    CACT_EXP_NEG_PARTS_F32(+ xl, 1)
+}
+/*
+ * cact_exp_neg_parts2_f32 for a caller that bounds x >= -109 itself: no
+ * clamp (with it, GCC threads the select through the polynomial and
+ * evaluates the polynomial twice, for the clamped and the unclamped x).
+ */
+CACT_INLINE void cact_exp_neg_parts2_nc_f32(float x, float xl, float *p_out, float *s_out)
+{
+    CACT_EXP_NEG_PARTS_F32(+ xl, 0)
 }
 #undef CACT_EXP_NEG_PARTS_F32
 CACT_INLINE float cact_expm1_neg_f32(float x, float *e_out)
