@@ -893,7 +893,7 @@ CACT_ROWS_REDUCTIONS(f64, double)
 
 /*
  * CACT_VTREE(v, NV, VCOMB): the same fold over the lanes held in NV vectors
- * v[0..NV-1] (NV a power of 2 up to 8), in registers: vector i with vector
+ * v[0..NV-1] (NV a power of 2 up to 16), in registers: vector i with vector
  * i + NV/2, ..., the levels of CACT_TREE whose width is a whole vector; then
  * v[0] holds the lanes that CACT_TREE folds further (the caller copies v[0]
  * out and finishes with CACT_TREE over one vector's lanes: the same
@@ -909,7 +909,8 @@ CACT_ROWS_REDUCTIONS(f64, double)
             VCOMB((v)[v_], (v)[v_ + (W)]);
 #define CACT_VTREE(v, NV, VCOMB)                                               \
     do { int v_;                                                               \
-         CACT_VTREE_LEVEL(v, NV, 4, VCOMB) CACT_VTREE_LEVEL(v, NV, 2, VCOMB)   \
+         CACT_VTREE_LEVEL(v, NV, 8, VCOMB) CACT_VTREE_LEVEL(v, NV, 4, VCOMB)   \
+         CACT_VTREE_LEVEL(v, NV, 2, VCOMB)                                     \
          CACT_VTREE_LEVEL(v, NV, 1, VCOMB) } while (0)
 #define CACT_VADD_TO(a, b) ((a) += (b))
 
@@ -971,6 +972,7 @@ typedef int64_t cact_vdi __attribute__((vector_size(CACT_VBYTES)));
     do { cact_v4f f_; memcpy(&f_, (p), sizeof f_);                             \
          (v) = __builtin_convertvector(f_, cact_v4d); } while (0)
 #endif
+#define CACT_VD_LOAD_f64(v, p) memcpy(&(v), (p), sizeof(cact_vd))
 #define CACT_VEC_f32 cact_vf
 #define CACT_VMASK_f32 cact_vfi
 #define CACT_VMAX_f32(a, b) CACT_VMAX(a, b, cact_vf, cact_vfi)
@@ -987,6 +989,14 @@ typedef int64_t cact_vdi __attribute__((vector_size(CACT_VBYTES)));
 #define CACT_MAX_LANES_f32 32
 #define CACT_MAX_LANES_f64 16
 #define CACT_VLEN_f32 (CACT_VBYTES / 4)
+/* cact_dot_T with AVX: its two copies of the vector loops (with and without
+   c, CACT_LANES_DOT_V) make GCC keep it out of line, 1.1x slower on float64
+   softmax_backward rows; inlined, the call site's constant c drops one */
+#if defined(__GNUC__) && defined(__AVX__)
+#define CACT_DOT_INLINE static inline __attribute__((always_inline))
+#else
+#define CACT_DOT_INLINE static inline
+#endif
 /* the lanes of cact_dot_T: four AVX-512 vectors of doubles, so that the
    additions of one lane wait on each other only every fourth vector (the
    latency of an addition, not the loads, bounds a single accumulator) */
@@ -1026,18 +1036,22 @@ CACT_INLINE double cact_sum2_##T(const C *x, ptrdiff_t n, double *lo)          \
     *lo = hi - hi == 0.0 ? cc : 0.0;                                           \
     return hi;                                                                 \
 }                                                                              \
-CACT_INLINE double cact_dot_##T(const C *a, const C *c, const C *b,           \
-                                 ptrdiff_t n)                                  \
+CACT_DOT_INLINE double cact_dot_##T(const C *a, const C *c, const C *b,       \
+                                     ptrdiff_t n)                              \
 {                                                                              \
     double s[CACT_DOT_LANES] = {0}, t = 0.0;                                   \
     ptrdiff_t i = 0;                                                           \
-    int j;                                                                     \
-    for (; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES)                       \
-        for (j = 0; j < CACT_DOT_LANES; j++)                                   \
-            s[j] += CACT_DIFF_PROD(a, c, b, i + j);                            \
+    int j, nl = CACT_DOT_LANES;                                                \
+    if (CACT_VLANES && CACT_VBYTES >= 32) {  /* (16 SSE registers would spill) */\
+        CACT_LANES_DOT_V(T)                                                    \
+    } else {                                                                   \
+        for (; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES)                   \
+            for (j = 0; j < CACT_DOT_LANES; j++)                               \
+                s[j] += CACT_DIFF_PROD(a, c, b, i + j);                        \
+    }                                                                          \
     for (; i < n; i++)                                                         \
         t += CACT_DIFF_PROD(a, c, b, i);                                       \
-    CACT_TREE(s, CACT_DOT_LANES, CACT_ADD);                                    \
+    CACT_TREE(s, nl, CACT_ADD);         /* nl lanes left to fold */            \
     return t + s[0];                                                           \
 }                                                                              \
 /* maximum of x in CACT_MAX_LANES_T lanes of its own type (an elementwise      \
@@ -1141,9 +1155,50 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
         nl = CACT_VLEN_##T;                                                    \
         for (j = 0; j < CACT_VLEN_##T; j++)                                    \
             nan |= nn[j] != 0;
+/* va = (a_i - cc_i) b_i (cc NULL: a_i b_i) for the CACT_VLEN_f64 elements
+   from i + v CACT_VLEN_f64, in double */
+#define CACT_DOT_V_LOAD(T, va, cc, i, v)                                       \
+        do { cact_vd vb_, vc_;                                                 \
+             CACT_VD_LOAD_##T(va, a + (i) + (v) * CACT_VLEN_f64);              \
+             CACT_VD_LOAD_##T(vb_, b + (i) + (v) * CACT_VLEN_f64);             \
+             if (cc) {                                                         \
+                 CACT_VD_LOAD_##T(vc_, (cc) + (i) + (v) * CACT_VLEN_f64);      \
+                 va -= vc_;                                                    \
+             }                                                                 \
+             va *= vb_; } while (0)
+/* the lanes of cact_dot_T as CACT_DOT_LANES / CACT_VLEN_f64 vectors of
+   doubles, folded in registers (CACT_VTREE): the same operations as the
+   scalar loop, lane by lane; cc is c or NULL (two copies, so that neither
+   tests c in its loop) */
+#define CACT_DOT_V(T, cc)                                                      \
+        if (n >= CACT_DOT_LANES) {                                             \
+            cact_vd sv[CACT_DOT_LANES / CACT_VLEN_f64], va;                    \
+            int v;                                                             \
+            /* the first products start the lanes (0 + p is p: the sign of    \
+               a zero lane may differ, which no sum with t = +0 shows) */     \
+            for (v = 0; v < CACT_DOT_LANES / CACT_VLEN_f64; v++) {             \
+                CACT_DOT_V_LOAD(T, va, cc, 0, v);                              \
+                sv[v] = va;                                                    \
+            }                                                                  \
+            for (i = CACT_DOT_LANES; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES) \
+                for (v = 0; v < CACT_DOT_LANES / CACT_VLEN_f64; v++) {         \
+                    CACT_DOT_V_LOAD(T, va, cc, i, v);                          \
+                    sv[v] += va;                                               \
+                }                                                              \
+            CACT_VTREE(sv, CACT_DOT_LANES / CACT_VLEN_f64, CACT_VADD_TO);      \
+            memcpy(s, &sv[0], sizeof va);                                      \
+        }
+#define CACT_LANES_DOT_V(T)                                                    \
+        nl = CACT_VLEN_f64;                                                    \
+        if (c) {                                                               \
+            CACT_DOT_V(T, c)                                                   \
+        } else {                                                               \
+            CACT_DOT_V(T, (__typeof__(a))NULL)                                 \
+        }
 #else
 #define CACT_LANES_SUM2_V(T)
 #define CACT_LANES_MAX_V(T)
+#define CACT_LANES_DOT_V(T)
 #endif
 CACT_ROW_REDUCTIONS(f32, float)
 CACT_ROW_REDUCTIONS(f64, double)
