@@ -879,7 +879,12 @@ CACT_ROWS_REDUCTIONS(f64, double)
  * (t += s[j]) is a chain of N, as long as the pass over a row of a hundred
  * elements itself (cact_dot_f64 on such rows: 3x faster).  A fixed order of
  * the source's operations, so the same bits for every instruction set (as
- * CACT_ROW_IN_LANES, which folds its 8 lanes pairwise too).
+ * CACT_ROW_IN_LANES, which folds its 8 lanes pairwise too) where the lanes
+ * hold the same values: the compiler contracts s + a b into an FMA where the
+ * target has one, which rounds the product once less, so the row dots whose
+ * products are not exact in double (float64, and float32 with c: (a - c) b;
+ * a product of two floats is exact) differ in their last bits between the
+ * baseline and the FMA builds.
  */
 #define CACT_TREE_LEVEL(s, N, W, COMB)                                         \
     if ((N) > (W))                                                             \
