@@ -872,52 +872,44 @@ CACT_ROWS_REDUCTIONS(f32, float)
 CACT_ROWS_REDUCTIONS(f64, double)
 
 /*
- * CACT_TREE(s, N, COMB): the N lanes of s folded into s[0] pairwise with COMB
- * (CACT_ADD, CACT_MAXD), lane j with lane j + N/2, then j + N/4, ... (N a power
- * of 2 up to 32, each level a loop of constant length, whole vectors in its
- * first levels): a chain of log2 N operations where a lane-by-lane fold
- * (t += s[j]) is a chain of N, as long as the pass over a row of a hundred
- * elements itself (cact_dot_f64 on such rows: 3x faster).  A fixed order of
- * the source's operations, so the same bits for every instruction set (as
- * CACT_ROW_IN_LANES, which folds its 8 lanes pairwise too) where the lanes
- * hold the same values: the compiler contracts s + a b into an FMA where the
- * target has one, which rounds the product once less, so the row dots whose
- * products are not exact in double (float64, and float32 with c: (a - c) b;
- * a product of two floats is exact) differ in their last bits between the
- * baseline and the FMA builds.
+ * CACT_TREE(s, N, UPD): the N lanes of s folded into s[0] pairwise, lane j
+ * with lane j + N/2, then j + N/4, ... (UPD(a, b) combines b into a:
+ * CACT_ADD_TO, CACT_MAX_TO; N a power of 2 up to 32, each level a loop of
+ * constant length, whole vectors in its first levels): a chain of log2 N
+ * operations where a lane-by-lane fold (t += s[j]) is a chain of N, as long
+ * as the pass over a row of a hundred elements itself (cact_dot_f64 on such
+ * rows: 3x faster).  s may be an array of vectors (UPD then CACT_ADD_TO or
+ * CACT_VMAX_T): CACT_TREE_OUT folds them in registers, the levels whose width
+ * is a whole vector, and leaves the lanes of the first for CACT_TREE over its
+ * elements, the same operations in the same order as CACT_TREE over all the
+ * lanes.  (Folding the vectors through memory instead, stored and reloaded at
+ * other widths and offsets, cost a store-forwarding stall per level: about
+ * 25 ns per row, as long as the pass over a row of a hundred floats.)
+ * A fixed order of the source's operations, so the same bits for every
+ * instruction set (as CACT_ROW_IN_LANES, which folds its 8 lanes pairwise
+ * too) where the lanes hold the same values: the compiler contracts s + a b
+ * into an FMA where the target has one, which rounds the product once less,
+ * so the row dots whose products are not exact in double (float64, and
+ * float32 with c: (a - c) b; a product of two floats is exact) differ in
+ * their last bits between the baseline and the FMA builds.
  */
-#define CACT_TREE_LEVEL(s, N, W, COMB)                                         \
+#define CACT_TREE_LEVEL(s, N, W, UPD)                                          \
     if ((N) > (W))                                                             \
         for (j_ = 0; j_ < (W); j_++)                                           \
-            (s)[j_] = COMB((s)[j_], (s)[j_ + (W)]);
-#define CACT_TREE(s, N, COMB)                                                  \
+            UPD((s)[j_], (s)[j_ + (W)]);
+#define CACT_TREE(s, N, UPD)                                                   \
     do { int j_;                                                               \
-         CACT_TREE_LEVEL(s, N, 16, COMB) CACT_TREE_LEVEL(s, N, 8, COMB)        \
-         CACT_TREE_LEVEL(s, N, 4, COMB) CACT_TREE_LEVEL(s, N, 2, COMB)         \
-         CACT_TREE_LEVEL(s, N, 1, COMB) } while (0)
-
-/*
- * CACT_VTREE(v, NV, VCOMB): the same fold over the lanes held in NV vectors
- * v[0..NV-1] (NV a power of 2 up to 16), in registers: vector i with vector
- * i + NV/2, ..., the levels of CACT_TREE whose width is a whole vector; then
- * v[0] holds the lanes that CACT_TREE folds further (the caller copies v[0]
- * out and finishes with CACT_TREE over one vector's lanes: the same
- * operations in the same order as CACT_TREE over all of them).  Folding the
- * lanes through memory instead (the vectors stored, reloaded at other widths
- * and offsets) cost a store-forwarding stall per level: about 25 ns per row,
- * as long as the pass over a row of a hundred floats.  VCOMB(a, b): a = the
- * combination of a and b.
- */
-#define CACT_VTREE_LEVEL(v, NV, W, VCOMB)                                      \
-    if ((NV) > (W))                                                            \
-        for (v_ = 0; v_ < (W); v_++)                                           \
-            VCOMB((v)[v_], (v)[v_ + (W)]);
-#define CACT_VTREE(v, NV, VCOMB)                                               \
-    do { int v_;                                                               \
-         CACT_VTREE_LEVEL(v, NV, 8, VCOMB) CACT_VTREE_LEVEL(v, NV, 4, VCOMB)   \
-         CACT_VTREE_LEVEL(v, NV, 2, VCOMB)                                     \
-         CACT_VTREE_LEVEL(v, NV, 1, VCOMB) } while (0)
-#define CACT_VADD_TO(a, b) ((a) += (b))
+         CACT_TREE_LEVEL(s, N, 16, UPD) CACT_TREE_LEVEL(s, N, 8, UPD)          \
+         CACT_TREE_LEVEL(s, N, 4, UPD) CACT_TREE_LEVEL(s, N, 2, UPD)           \
+         CACT_TREE_LEVEL(s, N, 1, UPD) } while (0)
+/* the NV vectors v folded into v[0] (CACT_TREE), whose lanes are copied to
+   the array s; nl = their number, the lanes of s left to fold */
+#define CACT_TREE_OUT(v, NV, UPD, s, nl)                                       \
+    do { CACT_TREE(v, NV, UPD);                                                \
+         memcpy((s), &(v)[0], sizeof (v)[0]);                                  \
+         (nl) = (int)(sizeof (v)[0] / sizeof (s)[0]); } while (0)
+#define CACT_ADD_TO(a, b) ((a) += (b))
+#define CACT_MAX_TO(a, b) ((a) = CACT_MAXD((a), (b)))
 
 #define CACT_LANES 8
 /*
@@ -1060,7 +1052,7 @@ CACT_DOT_INLINE double cact_dot_##T(const C *a, const C *c, const C *b,       \
     }                                                                          \
     for (; i < n; i++)                                                         \
         t += CACT_DIFF_PROD(a, c, b, i);                                       \
-    CACT_TREE(s, nl, CACT_ADD);         /* nl lanes left to fold */            \
+    CACT_TREE(s, nl, CACT_ADD_TO);      /* nl lanes left to fold */            \
     return t + s[0];                                                           \
 }                                                                              \
 /* maximum of x in CACT_MAX_LANES_T lanes of its own type (an elementwise      \
@@ -1089,7 +1081,7 @@ CACT_INLINE int cact_max_##T(const C *x, ptrdiff_t n, double *m_out)          \
         nan |= x[i] != x[i];                                                   \
         t = x[i] > t ? x[i] : t;                                               \
     }                                                                          \
-    CACT_TREE(m, nl, CACT_MAXD);      /* nl lanes left to fold */              \
+    CACT_TREE(m, nl, CACT_MAX_TO);    /* nl lanes left to fold */              \
     t = m[0] > t ? m[0] : t;                                                   \
     *m_out = (double)t;                                                        \
     return nan;                                                                \
@@ -1159,9 +1151,7 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
                 nn |= a != a;                                                  \
                 CACT_VMAX(mv[v], a, CACT_VEC_##T, CACT_VMASK_##T);             \
             }                                                                  \
-        CACT_VTREE(mv, CACT_MAX_LANES_##T / CACT_VLEN_##T, CACT_VMAX_##T);     \
-        memcpy(m, &mv[0], sizeof a);                                           \
-        nl = CACT_VLEN_##T;                                                    \
+        CACT_TREE_OUT(mv, CACT_MAX_LANES_##T / CACT_VLEN_##T, CACT_VMAX_##T, m, nl); \
         for (j = 0; j < CACT_VLEN_##T; j++)                                    \
             nan |= nn[j] != 0;
 /* va = (a_i - cc_i) b_i (cc NULL: a_i b_i) for the CACT_VLEN_f64 elements
@@ -1176,7 +1166,7 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
              }                                                                 \
              va *= vb_; } while (0)
 /* the lanes of cact_dot_T as CACT_DOT_LANES / CACT_VLEN_f64 vectors of
-   doubles, folded in registers (CACT_VTREE): the same operations as the
+   doubles, folded in registers (CACT_TREE_OUT): the same operations as the
    scalar loop, lane by lane; cc is c or NULL (two copies, so that neither
    tests c in its loop) */
 #define CACT_DOT_V(T, cc)                                                      \
@@ -1194,11 +1184,10 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
                     CACT_DOT_V_LOAD(T, va, cc, i, v);                          \
                     sv[v] += va;                                               \
                 }                                                              \
-            CACT_VTREE(sv, CACT_DOT_LANES / CACT_VLEN_f64, CACT_VADD_TO);      \
-            memcpy(s, &sv[0], sizeof va);                                      \
+            CACT_TREE_OUT(sv, CACT_DOT_LANES / CACT_VLEN_f64, CACT_ADD_TO, s, nl); \
         }
 #define CACT_LANES_DOT_V(T)                                                    \
-        nl = CACT_VLEN_f64;                                                    \
+        nl = CACT_VLEN_f64;     /* (also where n < CACT_DOT_LANES: zeros) */   \
         if (c) {                                                               \
             CACT_DOT_V(T, c)                                                   \
         } else {                                                               \
@@ -1254,9 +1243,7 @@ CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *on
                 sv[v] += (cact_vd)((cact_vdi)a & k);
                 c += k;
             }
-        CACT_VTREE(sv, CACT_SUM1_LANES / CACT_VLEN_f64, CACT_VADD_TO);
-        memcpy(s, &sv[0], sizeof a);
-        nl = CACT_VLEN_f64;
+        CACT_TREE_OUT(sv, CACT_SUM1_LANES / CACT_VLEN_f64, CACT_ADD_TO, s, nl);
         u = (double)i;
         for (j = 0; j < CACT_VLEN_f64; j++)
             u += (double)c[j];
@@ -1274,7 +1261,7 @@ CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *on
         t += x < 1.0 ? x : 0.0;
         u += x < 1.0 ? 0.0 : 1.0;
     }
-    CACT_TREE(s, nl, CACT_ADD);         /* nl lanes left to fold */
+    CACT_TREE(s, nl, CACT_ADD_TO);      /* nl lanes left to fold */
     *ones += u;
     t += s[0];
     return t;
