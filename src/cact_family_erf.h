@@ -440,7 +440,7 @@ CACT_FE_INLINE double cact_fe_celu(double z, double alpha, double *d)
 CACT_FE_INLINE double cact_fe_gelu(double z, double *d)
 {
     const double ih = 0x1.9884533d43651p-2, il = -0x1.cbc0d30ebfd15p-56;   /* 1/sqrt(2 pi) */
-    double zc = z < -40.0 ? -40.0 : (z > 40.0 ? 40.0 : z);   /* NaN stays */
+    double zc = cact_clamp_mag(z, 40.0);                      /* NaN stays */
     double a = fabs(zc), h, l, w, dh, dl, fh, fl, ch, cl, th, tl, y, dy, dz;
     h = cact_fe_two_prod(zc, zc, &l);                   /* z^2 = h + l */
     /* F = (1 / sqrt(2 pi)) / (a + W), W in t = (a - C)/(a + C) */
@@ -484,7 +484,7 @@ CACT_FE_INLINE double cact_fe_gelu_tanh(double z, double *d)
 {
     const double c2h = 0x1.9884533d43651p+0, c2l = -0x1.cbc0d30ebfd15p-54;  /* 2 sqrt(2/pi) */
     const double kh = 0x1.6e4e26d4801f7p-5, kl = 0x1.441355475a31ap-59;    /* 0.044715 */
-    double zc = z < -30.0 ? -30.0 : (z > 30.0 ? 30.0 : z);   /* NaN stays */
+    double zc = cact_clamp_mag(z, 30.0);                      /* NaN stays */
     double sh, sl, ph, pl, th, tl, vh, vl, wh, wl, xh, xl, s1, s2, s, pm, m, e, oh, ol;
     double fh, fl, qh, ql, rh, rl, ah, al, bh, bl, y, dy, dz;
     sh = cact_fe_two_prod(zc, zc, &sl);                 /* z^2 */
@@ -578,7 +578,7 @@ CACT_FE_INLINE double cact_fe32_gelu_d(double s)
 CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
 {
     const double c = 0x1.9884533d43651p-2;      /* 1/sqrt(2 pi) */
-    double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
+    double zc = cact_clamp_mag(z, 15.0);                        /* NaN stays */
     double a = fabs(zc), em1, e, t, f, ef, y, dy, ds;
     e = cact_exp_d32(-0.5 * (zc * zc), &em1);       /* z^2 exact; >= -112.5 */
     t = (a - CACT_FE32_K) / (a + CACT_FE32_K);
@@ -659,7 +659,7 @@ CACT_FE_INLINE float cact_fe32f_gelu(float z)
 CACT_FE_INLINE double cact_fe32_gelu_tanh_e(double z, double *d, int acc)
 {
     const double c2 = 0x1.9884533d43651p+0, k = 0.044715;    /* 2 sqrt(2/pi) */
-    double zc = z < -15.0 ? -15.0 : (z > 15.0 ? 15.0 : z);     /* NaN stays */
+    double zc = cact_clamp_mag(z, 15.0);                        /* NaN stays */
     double s = zc * zc, w, e, em1, o, q, y;
     w = c2 * zc * (1.0 + k * s);
     e = acc ? cact_exp_d32_acc(-fabs(w), &em1)                /* |w| < 266 */

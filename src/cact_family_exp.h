@@ -814,7 +814,7 @@ CACT_SPLIT_FWD_DERIV(softplus, float, f32, (, double beta, double threshold), (,
  */
 CACT_INLINE double cact_mish_d32(double z, double e, double *d)
 {
-    double zc = z < -150.0 ? -150.0 : (z > 150.0 ? 150.0 : z);    /* NaN stays */
+    double zc = cact_clamp_mag(z, 150.0);                         /* NaN stays */
     double n = zc > 0.0 ? 1.0 + 2.0 * e : e * (e + 2.0);     /* n + c = M or D */
     double c = zc > 0.0 ? 2.0 * (e * e) : 2.0;
     double r = 1.0 / (n + c);
