@@ -198,13 +198,14 @@ CACT_INLINE double cact_clamp700_neg(double x)                  /* x <= 0 */
  * x clamped to [-c, c] for a constant c > 0 (NaN stays).  With AVX2:
  * copysign(min(|x|, c), x) as an integer minimum of the bits of |x|
  * (MIN_EXPR).  Written as selects on doubles (x < -c ? -c : ...), the clamp
- * is a branch whose side where x is the constant c GCC threads through the
- * code that follows: it folds that side to constants and vectorizes both
- * sides, with a blend for every value that differs (the float32 gelu' loop:
- * 24 blends, 6 with this, 1.2x faster).  Without AVX2 the selects: SSE2 has
- * no 64-bit compare, and its emulation made the same loops 1.5-2.2x slower.
- * Where little follows a clamp, its selects cost less than this (a clamp of
- * exp's argument so: selu 0.5x), so it is used where it was measured.
+ * is a branch, and GCC threads its sides where the result is the constant
+ * -c or c through the code that follows: it folds them to constants and
+ * vectorizes every side, with a blend for every value that differs (the
+ * float32 gelu' loop: 24 blends, 6 with this, 1.2x faster).  Without AVX2
+ * the selects: SSE2 has no 64-bit compare, and its emulation made the same
+ * loops 1.5-2.2x slower.  Where little follows a clamp, its selects cost
+ * less than this (the clamp of exp's argument in cact_fe_exp_parts_neg_x
+ * so: selu 2x slower), so it is used where it was measured to help.
  */
 CACT_INLINE double cact_clamp_mag(double x, double c)
 {
