@@ -1172,7 +1172,7 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
             for (v = 0; v < CACT_MAX_LANES_##T / CACT_VLEN_##T; v++) {         \
                 memcpy(&a, x + i + v * CACT_VLEN_##T, sizeof a);               \
                 nn |= a != a;                                                  \
-                CACT_VMAX(mv[v], a, CACT_VEC_##T, CACT_VMASK_##T);             \
+                CACT_VMAX_##T(mv[v], a);                                       \
             }                                                                  \
         CACT_TREE_OUT(mv, CACT_MAX_LANES_##T / CACT_VLEN_##T, CACT_VMAX_##T, m, nl); \
         for (j = 0; j < CACT_VLEN_##T; j++)                                    \
