@@ -410,8 +410,8 @@ CACT_INLINE double cact_log_sigmoid_f64(double z)
     cact_exp_neg_x64(-fabs(z), &e);
     return (z < 0.0 ? z : 0.0) - cact_log1p_01_f64(e);
 }
-/* the derivative alone is sigmoid(-z): cact_sigmoid_f64's exp (no 2^64 scale,
-   no carried rounding error) is cheaper than cact_exp_neg_x64, which the
+/* the derivative alone is sigmoid(-z): cact_sigmoid_f64's exp (no carried
+   rounding error) is cheaper than cact_exp_neg_x64, which the
    forward value needs, and as accurate for the quotient */
 CACT_INLINE double cact_log_sigmoid_derivative_f64(double z)
 {

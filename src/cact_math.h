@@ -313,14 +313,20 @@ CACT_INLINE float cact_identity_fwd_deriv_f32(float z, float *d)
 /*
  * e = exp(-|z|) in (0, 1]: sigma = 1/(1+e) for z >= 0, e/(1+e) for z < 0, and
  * sigma' = e/(1+e)^2 = e/(1 + e(2+e)), which keeps its relative accuracy in
- * both tails (the denominator is rounded once).
+ * both tails (the denominator is rounded once).  The value alone divides the
+ * scaled exp es = e SC (SC = 2^64, 2^32: the parts' (1 + p) s, see
+ * cact_expm1_neg) by SC + es, with SC in the numerator for z >= 0: the same
+ * quotient, as SC + es is exactly SC (1 + e) rounded, and a subnormal
+ * e/(1+e) = es/SC is rounded once either way, without the multiplication
+ * that scales es down.
  */
-#define CACT_SIGMOID(T, C, EXPM1, FABS)                                        \
+#define CACT_SIGMOID(T, C, EXPM1, PARTS, SC, FABS)                             \
 CACT_INLINE C cact_sigmoid_##T(C z)                                            \
 {                                                                              \
-    C e;                                                                       \
-    EXPM1(-FABS(z), &e);                                                       \
-    return (z >= (C)0 ? (C)1 : e) / ((C)1 + e);                                \
+    C p, s, es;                                                                \
+    PARTS(-FABS(z), &p, &s);                                                   \
+    es = s + s * p;                                                            \
+    return (z >= (C)0 ? (C)SC : es) / ((C)SC + es);                            \
 }                                                                              \
 CACT_INLINE C cact_sigmoid_derivative_##T(C z)                                 \
 {                                                                              \
@@ -336,8 +342,8 @@ CACT_INLINE C cact_sigmoid_fwd_deriv_##T(C z, C *d)                            \
     return (z >= (C)0 ? (C)1 : e) / ((C)1 + e);                                \
 }
 /* float32 runs the same formulas in float arithmetic (within 4 ULP, see the tests) */
-CACT_SIGMOID(f64, double, cact_expm1_neg, fabs)
-CACT_SIGMOID(f32, float, cact_expm1_neg_f32, fabsf)
+CACT_SIGMOID(f64, double, cact_expm1_neg, cact_exp_neg_parts_f64, 0x1p64, fabs)
+CACT_SIGMOID(f32, float, cact_expm1_neg_f32, cact_exp_neg_parts_f32, 0x1p32f, fabsf)
 CACT_INLINE double cact_sigmoid_backward_f64(double g, double y) { return g * (y * (1.0 - y)); }
 CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * (1.0f - y)); }
 
