@@ -354,7 +354,10 @@ CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * 
  * every a: 2^k - 1 and 2^k + 1 are exact (or round where 2^k p is far below
  * their ulp), so numerator and denominator are each rounded once (one FMA):
  * no cancellation near 0, where 1 - e would cancel, and no select between
- * forms; the forward value does not need e.  1 - tanh^2 = 4e/(1+e)^2 =
+ * forms; the forward value does not need e.  Both are formed from the parts'
+ * scaled power s = 2^k / SCALE and 1 / SCALE instead of 2^k and 1: the same
+ * quotient (numerator and denominator are scaled by one power of 2 and stay
+ * normal or exact), without a multiplication.  1 - tanh^2 = 4e/(1+e)^2 =
  * 4e/(1 + e(2+e)), its numerator 4e formed from es = e / SCALE (the scaled
  * exp of the parts, a normal number) by one multiplication, so that a
  * subnormal 4e is rounded once (4 times a rounded subnormal e would carry up
@@ -367,8 +370,7 @@ CACT_INLINE C cact_tanh_abs_##T(C a, C *es)                                    \
     C p, s;                                                                    \
     PARTS((C)-2 * a, &p, &s);                                                  \
     *es = s + s * p;                /* (1 + p) s: see cact_expm1_neg */        \
-    s *= SCALE;                                                                \
-    return -(s * p + (s - (C)1)) / (s * p + (s + (C)1));                       \
+    return -(s * p + (s - (C)1 / SCALE)) / (s * p + (s + (C)1 / SCALE));       \
 }                                                                              \
 CACT_INLINE C cact_tanh_deriv_es_##T(C es)                                     \
 {                                                                              \
