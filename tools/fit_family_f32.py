@@ -17,6 +17,12 @@ python tools/fit_family_f32.py --exp prints the coefficients of cact_exp_d32
 (src/cact_math.h): expm1(r) = r + r^2 q(r) on |r| <= ln2/2, q a degree-5
 Chebyshev interpolant.
 
+python tools/fit_family_f32.py --exp-f32 prints the float coefficients of
+q in CACT_EXP_NEG_PARTS_F32 (src/cact_math.h), the float32 exp of sigmoid, tanh
+and the float paths: expm1(r) = r + r^2 q(r) on |r| <= ln2/2, q = 1/2 + r P(r),
+P of degree 3 fitted by least squares in the relative error of q at Chebyshev
+nodes, rounded to float from the lowest degree up.
+
 python tools/fit_family_f32.py --silu prints the float constants of
 cact_silu_f32 (src/cact_family_exp.h): the root z0 of silu' as float hi + lo
 and silu'(z) = ((z - hi) - lo) q(z - hi) for |z - hi| <= 0.2, q a degree-6
@@ -128,6 +134,40 @@ def exp_q(terms=6):
         w1, w2 = max(w1, abs(p / mp.expm1(r) - 1)), max(w2, abs((1 + p) / mp.exp(r) - 1))
     print(f"/* q of degree {terms - 1}: expm1 relative error {float(w1):.1e}, exp {float(w2):.1e} */")
     print("    q = " + ";\n    q = q * r + ".join(c.hex() for c in coef) + ";")
+
+
+def exp_q_f32(terms=5, nodes=4000):
+    """q of CACT_EXP_NEG_PARTS_F32 (src/cact_math.h): expm1(r) = r + r^2 q(r)
+    for |r| <= ln2/2 (with a margin for the rounding of k), q = 1/2 + r P(r),
+    P fitted by least squares in the relative error of q at Chebyshev nodes,
+    its coefficients rounded to float from the lowest degree up."""
+    import numpy as np
+
+    h = float(mp.log(2) / 2) * 1.0001
+    k = np.arange(nodes)
+    r = h * np.cos(np.pi * (k + 0.5) / nodes)
+
+    def q(x):
+        x = mp.mpf(x)
+        return (mp.expm1(x) - x) / x ** 2 if x != 0 else mp.mpf(1) / 2
+
+    f = np.array([float(q(x)) for x in r])
+    a = np.stack([r ** i for i in range(1, terms)], 1)
+    cf = float_lsq(a, f - 0.5, 1 / f)
+    w1 = w2 = mp.mpf(0)
+    for x in np.linspace(-h, h, 2001):
+        x = mp.mpf(float(x))
+        if x == 0:
+            continue
+        qx = mp.mpf(0.5) + x * mp.polyval([mp.mpf(float(c)) for c in cf[::-1]], x)
+        p = x + x * x * qx
+        w1, w2 = max(w1, abs(p / mp.expm1(x) - 1)), max(w2, abs((1 + p) / mp.exp(x) - 1))
+    print(f"/* q of degree {terms - 1}: expm1 relative error {float(w1):.1e}, "
+          f"exp {float(w2):.1e} (float32 epsilon 6.0e-8) */")
+    lines = [f"q = {float_literal(cf[-1])};"]
+    lines += [f"q = q * r + {float_literal(c)};" for c in cf[-2::-1]]
+    lines += ["q = q * r + 0.5f;"]
+    print("\n".join("    " + t for t in lines))
 
 
 def silu_q(terms=7, w=0.2):
@@ -294,7 +334,9 @@ BEGIN = "/* (float32 generated block: tools/fit_family_f32.py, do not edit by ha
 END = "/* (end of the float32 generated block) */"
 
 if __name__ == "__main__":
-    if "--exp" in sys.argv:
+    if "--exp-f32" in sys.argv:
+        exp_q_f32()
+    elif "--exp" in sys.argv:
         exp_q()
     elif "--silu" in sys.argv:
         silu_q()
