@@ -825,30 +825,22 @@ CACT_INLINE double cact_mish_d32(double z, double e, double *d)
     return (z > 0.0 ? z : zc) * (n * r);
 }
 
-/* the mish derivative for float32 from cact_mish_d32 (the fused pair takes
-   the value from cact_mish_f32 below, so that it is the forward function's) */
+/* mish for float32 from cact_mish_d32, in double, rounded once: the
+   derivative with e = exp(-|z|) from cact_exp_d32_acc (about 1 ulp of
+   double: mish' cancels near its root), the value with cact_exp_d32 (2e-10
+   relative, ample for a rounding to float).  In float arithmetic the
+   roundings of e, e + 2, the products and the quotient of the value added
+   up to 4.7 ULP (z = -3.2357, tools/ulp_f32.c). */
 CACT_INLINE float cact_mish_derivative_f32(float z)
 {
     double d, em1, e = cact_exp_d32_acc(cact_clamp700_neg(-fabs((double)z)), &em1);
     cact_mish_d32((double)z, e, &d);
     return (float)d;
 }
-
-/*
- * The mish forward value for float32 in float arithmetic (twice the lanes of
- * the double path), e = exp(-|z|) = (1 + p) s 2^-32, z clamped at -109 (NaN
- * stays):  z (1 + 2e)/(1 + 2e(1 + e)) for z > 0, and for z <= 0
- * ((z e 2^32 (e + 2))/(e (e + 2) + 2)) 2^-32, so that the subnormal results
- * of the left tail are rounded once.
- */
 CACT_INLINE float cact_mish_f32(float z)
 {
-    float p, s, zc = z < -109.0f ? -109.0f : z;
-    cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
-    float es = s + s * p, e = es * 0x1p-32f;
-    float num = zc > 0.0f ? zc * (1.0f + 2.0f * e) : zc * (es * (e + 2.0f));
-    float den = zc > 0.0f ? 1.0f + 2.0f * (e * (1.0f + e)) : e * (e + 2.0f) + 2.0f;
-    return (num / den) * (zc > 0.0f ? 1.0f : 0x1p-32f);
+    double d, em1, e = cact_exp_d32(cact_clamp700_neg(-fabs((double)z)), &em1);
+    return (float)cact_mish_d32((double)z, e, &d);
 }
 CACT_FWD_DERIV_FROM_SPLIT(CACT_INLINE, mish, float, f32)
 
@@ -864,7 +856,8 @@ CACT_FWD_DERIV_FROM_SPLIT(CACT_INLINE, mish, float, f32)
  * rounded once; 1 + z is exact where (1 + z) + e cancels.  Near the root z0
  * of silu', |z - hi| <= 0.2, silu' = ((z - hi) - lo) q(z - hi) instead
  * (z0 = hi + lo as floats, z - hi exact, q below with q(0) as hi + lo).
- * Within 2.5 ULP (tools/family_check.py).
+ * The value within 3.4 ULP (tools/ulp_f32.c); silu' is evaluated in double
+ * (below).
  */
 /* SILU float32: root -1.278464542761073795109359 = hi + lo; silu'(z) = ((z - hi) - lo) q(z - hi) for |z - hi| <= 0.2, q of degree 6: relative error 3.8e-09 */
 #define CACT_SILU_ROOT_HI_F32 -0x1.4749740000000p+0f
@@ -888,20 +881,26 @@ CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
     float q = (z >= 0.0f ? z : zc * es) / o;       /* apart: see cact_silu_e */
     return q * sc;
 }
-CACT_INLINE float cact_silu_fwd_deriv_f32(float z, float *d)
+/*
+ * silu' for float32 in double arithmetic, rounded once: e = exp(-|z|) from
+ * cact_exp_d32 (2e-10 relative, which the closed form amplifies by at most
+ * e/|f| < 8 outside the window of the root), the closed forms above, and the
+ * float polynomial near the root.  In float arithmetic the roundings of e,
+ * (1 + z) + e, 2 + e, the products and the quotient added up to 4.1 ULP
+ * (z = -0.5355, tools/ulp_f32.c).  Above 109 silu' is 1, selected last (+inf
+ * makes e (1 + z) infinite); below -800 z is clamped (-inf would make
+ * e ((1 + z) + e) infinite; the result rounds to -0 there).
+ */
+CACT_INLINE float cact_silu_derivative_f32(float z)
 {
-    /* no upper clamp (GCC folds one into blends of the later operations);
-       above 109 the derivative is 1, selected last (+inf makes e (1 + z) NaN) */
-    float p, s, zc = z < -109.0f ? -109.0f : z;
-    cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
-    float es = s + s * p, e = es * 0x1p-32f, den = 1.0f + e * (2.0f + e);
-    float sc = zc >= 0.0f ? 1.0f : 0x1p-32f;
-    float dc = (zc >= 0.0f ? 1.0f + e * (1.0f + zc) : es * ((1.0f + zc) + e)) / den;
-    float dh = zc - CACT_SILU_ROOT_HI_F32;
+    double em1, zd = z < -800.0f ? -800.0 : (double)z;       /* NaN stays */
+    double e = cact_exp_d32(cact_clamp700_neg(-fabs(zd)), &em1);
+    double dc = (zd >= 0.0 ? 1.0 + e * (1.0 + zd) : e * ((1.0 + zd) + e))
+                / (1.0 + e * (2.0 + e));
+    float dh = z - CACT_SILU_ROOT_HI_F32;
     float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
-    dc = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc * sc;
-    *d = z > 109.0f ? 1.0f : dc;
-    return cact_silu_y_f32(z, zc, es);                  /* zc >= 0 exactly where z >= 0 */
+    float dv = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : (float)dc;
+    return z > 109.0f ? 1.0f : dv;
 }
 /* the forward alone needs z clamped below only (exp clamps its argument at -109
    too), which saves the compares and selects of the upper clamp */
@@ -911,7 +910,7 @@ CACT_INLINE float cact_silu_f32(float z)
     cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
     return cact_silu_y_f32(z, zc, s + s * p);
 }
-CACT_DERIV_FROM_FWD_DERIV(silu, float, f32, (), ())
+CACT_FWD_DERIV_FROM_SPLIT(CACT_INLINE, silu, float, f32)
 
 CACT_INLINE float cact_log_sigmoid_fwd_deriv_f32(float z, float *d)
 {
