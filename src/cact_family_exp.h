@@ -845,19 +845,17 @@ CACT_INLINE float cact_mish_f32(float z)
 CACT_FWD_DERIV_FROM_SPLIT(CACT_INLINE, mish, float, f32)
 
 /*
- * silu for float32 in float arithmetic (twice the lanes of double), with
- * e = exp(-|z|) = (1 + p) s 2^-32 (cact_exp_neg_parts_f32) and z clamped at
- * -109 (NaN stays; below, every result rounds as at the clamp; above 109,
- * silu' is 1, selected last):
- *   silu  = z/(1 + e) (z >= 0), ((z e 2^32)/(1 + e)) 2^-32 (z < 0),
- *   silu' = (1 + e(1 + z))/(1 + e(2 + e)) (z >= 0),
- *           ((e 2^32 ((1 + z) + e))/(1 + e(2 + e))) 2^-32 (z < 0),
+ * silu for float32: the value in float arithmetic (twice the lanes of
+ * double), with e = exp(-|z|) = (1 + p) s 2^-32 (cact_exp_neg_parts_f32) and
+ * z clamped at -109 (NaN stays; below, every result rounds as at the clamp):
+ *   silu = z/(1 + e) (z >= 0), ((z e 2^32)/(1 + e)) 2^-32 (z < 0),
  * the factor 2^-32 last, so that the subnormal results of the left tail are
- * rounded once; 1 + z is exact where (1 + z) + e cancels.  Near the root z0
- * of silu', |z - hi| <= 0.2, silu' = ((z - hi) - lo) q(z - hi) instead
+ * rounded once: within 3.4 ULP (tools/ulp_f32.c).  silu' in double (below):
+ *   silu' = (1 + e(1 + z))/(1 + e(2 + e)) (z >= 0),
+ *           e ((1 + z) + e)/(1 + e(2 + e)) (z < 0),
+ * 1 + z exact where (1 + z) + e cancels; near the root z0 of silu',
+ * |z - hi| <= 0.2, silu' = ((z - hi) - lo) q(z - hi) in float instead
  * (z0 = hi + lo as floats, z - hi exact, q below with q(0) as hi + lo).
- * The value within 3.4 ULP (tools/ulp_f32.c); silu' is evaluated in double
- * (below).
  */
 /* SILU float32: root -1.278464542761073795109359 = hi + lo; silu'(z) = ((z - hi) - lo) q(z - hi) for |z - hi| <= 0.2, q of degree 6: relative error 3.8e-09 */
 #define CACT_SILU_ROOT_HI_F32 -0x1.4749740000000p+0f
@@ -883,9 +881,9 @@ CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
 }
 /*
  * silu' for float32 in double arithmetic, rounded once: e = exp(-|z|) from
- * cact_exp_d32 (2e-10 relative, which the closed form amplifies by at most
- * e/|f| < 8 outside the window of the root), the closed forms above, and the
- * float polynomial near the root.  In float arithmetic the roundings of e,
+ * cact_exp_d32 (2e-10 relative, which the closed form for z < 0 amplifies by
+ * at most e/|f| < 1.4, f = (1 + z) + e, outside the window of the root), the
+ * closed forms above, and the float polynomial near the root.  In float arithmetic the roundings of e,
  * (1 + z) + e, 2 + e, the products and the quotient added up to 4.1 ULP
  * (z = -0.5355, tools/ulp_f32.c).  Above 109 silu' is 1, selected last (+inf
  * makes e (1 + z) infinite); below -800 z is clamped (-inf would make
