@@ -730,8 +730,16 @@ CACT_FE_INLINE float cact_selu_fwd_deriv_f32(float z, float *d)
     const float sh = CACT_SELU_SCALE_HI_F32, sl = CACT_SELU_SCALE_LO_F32;
     float dn, y = cact_fe32f_elu(z, CACT_SELU_SA_HI_F32, CACT_SELU_SA_LO_F32, &dn);
     *d = z > 0.0f ? sh + sl : dn;
+#if defined(__FMA__)
     float zf = z < 0x1.fffffep127f ? z : 0x1.fffffep127f;     /* sl inf would be -inf */
     return z > 0.0f ? sh * z + sl * zf : y;             /* y = -0 at z = -0 */
+#else
+    /* without FMA sh z is rounded alone, to inf for the z just below
+       FLT_MAX / scale (sh > scale) where scale z still rounds to FLT_MAX;
+       and sh z + sl z is rounded twice: scale z in double instead, rounded
+       to float once more (inf stays inf) */
+    return z > 0.0f ? (float)(CACT_SELU_SCALE * (double)z) : y;
+#endif
 }
 CACT_SPLIT_FWD_DERIV(selu, float, f32, (), ())
 

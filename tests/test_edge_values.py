@@ -64,6 +64,35 @@ def test_large_finite_limits(dtype):
 
 
 @dtypes
+def test_selu_overflows_only_where_the_exact_product_does(dtype):
+    """selu(z) = scale z for z > 0: near max / scale it rounds to the largest
+    finite float, and to inf only where scale z reaches max + ulp(max)/2."""
+    import mpmath
+
+    fi = np.finfo(dtype)
+    with mpmath.workprec(200):
+        scale = mpmath.mpf("1.0507009873554804934193349852946")
+        top = mpmath.mpf(float(fi.max))
+        ulp_max = float(fi.max - np.nextafter(fi.max, dtype(0)))
+        limit = top + mpmath.mpf(ulp_max) / 2
+        z = np.asarray(float(top / scale), dtype=dtype)
+        zs = [z]
+        for _ in range(24):
+            zs = [np.nextafter(zs[0], dtype(0))] + zs + [np.nextafter(zs[-1], dtype(np.inf))]
+        z = np.array(zs, dtype=dtype)
+        exact = [scale * mpmath.mpf(float(x)) for x in z]
+        overflow = np.array([e >= limit for e in exact])
+        finite = np.array([float(min(e, top)) for e in exact], dtype=dtype)
+    y = func("selu")(z)
+    np.testing.assert_array_equal(np.isinf(y), overflow, err_msg=f"selu near max/scale: {z}")
+    assert 0 < overflow.sum() < overflow.size
+    ok = ~overflow
+    spacing = (finite[ok] - np.nextafter(finite[ok], dtype(0))).astype(np.float64)
+    err = np.abs(y[ok].astype(np.float64) - finite[ok].astype(np.float64)) / spacing
+    assert err.max() <= 4, (z[ok], y[ok], finite[ok])
+
+
+@dtypes
 def test_signed_zero_and_tiny(dtype):
     fi = np.finfo(dtype)
     z = np.array([0.0, -0.0, fi.smallest_subnormal, -fi.smallest_subnormal], dtype=dtype)
