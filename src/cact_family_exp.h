@@ -467,6 +467,20 @@ CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double th
  * (tools/gen_family_consts.py), so silu' keeps its relative accuracy at the
  * zero and does not depend on exp there.
  */
+/* silu' by the closed forms, away from its root (float64 and float32):
+   zc = z clamped to |zc| <= 800 where e = 0, e = exp(-|z|), es = e sc for a
+   power of 2 sc; one division, its numerator selected, scaled by sc and the
+   quotient by 1/sc (float64: sc = 2^64, so that a subnormal result is rounded
+   once; float32, whose results are far from double's subnormals: sc = 1, and
+   the scaling folds away).  One expression: with den and f as statements
+   of their own GCC vectorized float32's caller with 12 more blends (0.8x) */
+CACT_INLINE double cact_silu_deriv_closed(double z, double zc, double e, double es,
+                                          double sc)
+{
+    double q = (z >= 0.0 ? sc + es * (1.0 + zc) : es * ((1.0 + zc) + e))
+               / (1.0 + e * (2.0 + e));
+    return q * (1.0 / sc);
+}
 CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
 {
     double zc = fabs(z) > 800.0 ? copysign(800.0, z) : z; /* e = 0 beyond: no inf * 0 */
@@ -475,12 +489,7 @@ CACT_INLINE double cact_silu_deriv_e(double z, double e, double es)
     double t = dh - CACT_SILU_MID;       /* the polynomial's variable (exact) */
     double dn = (dh - CACT_SILU_ROOT_LO)
                 * (CACT_SILU_Q0_HI + (CACT_SILU_Q0_LO + cact_silu_q_tail(t) * t));
-    /* one division, its numerator selected; z < 0: e 2^64 f, scaled last */
-    double den = 1.0 + e * (2.0 + e);
-    double f = (1.0 + zc) + e;
-    double q = (z >= 0.0 ? 1.0 + e * (1.0 + zc) : es * f) / den;
-    q *= z >= 0.0 ? 1.0 : 0x1p-64;
-    return fabs(dh) <= 0.3 ? dn : q;
+    return fabs(dh) <= 0.3 ? dn : cact_silu_deriv_closed(z, zc, e, es, 0x1p64);
 }
 CACT_INLINE double cact_silu_e(double z, double e, double es)
 {
@@ -883,9 +892,10 @@ CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
  * silu' for float32 in double arithmetic, rounded once: e = exp(-|z|) from
  * cact_exp_d32 (2e-10 relative, which the closed form for z < 0 amplifies by
  * at most e/|f| < 1.4, f = (1 + z) + e, outside the window of the root), the
- * closed forms above, and the float polynomial near the root.  In float arithmetic the roundings of e,
- * (1 + z) + e, 2 + e, the products and the quotient added up to 4.1 ULP
- * (z = -0.5355, tools/ulp_f32.c).  Above 109 silu' is 1, selected last (+inf
+ * closed forms of float64 (cact_silu_deriv_closed), and the float polynomial
+ * near the root.  In float arithmetic the roundings of e, (1 + z) + e, 2 + e,
+ * the products and the quotient added up to 4.1 ULP (z = -0.5355,
+ * tools/ulp_f32.c).  Above 109 silu' is 1, selected last (+inf
  * makes e (1 + z) infinite); below -800 z is clamped (-inf would make
  * e ((1 + z) + e) infinite; the result rounds to -0 there).
  */
@@ -893,8 +903,7 @@ CACT_INLINE float cact_silu_derivative_f32(float z)
 {
     double em1, zd = z < -800.0f ? -800.0 : (double)z;       /* NaN stays */
     double e = cact_exp_d32(cact_clamp700_neg(-fabs(zd)), &em1);
-    double dc = (zd >= 0.0 ? 1.0 + e * (1.0 + zd) : e * ((1.0 + zd) + e))
-                / (1.0 + e * (2.0 + e));
+    double dc = cact_silu_deriv_closed(zd, zd, e, e, 1.0);
     float dh = z - CACT_SILU_ROOT_HI_F32;
     float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
     float dv = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : (float)dc;
