@@ -357,27 +357,28 @@ CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * 
  * their ulp), so numerator and denominator are each rounded once (one FMA):
  * no cancellation near 0, where 1 - e would cancel, and no select between
  * forms; the forward value does not need e.  Both are formed from the parts'
- * scaled power s = 2^k / SCALE and 1 / SCALE instead of 2^k and 1: the same
- * quotient (numerator and denominator are scaled by one power of 2 and stay
- * normal or exact), without a multiplication.  1 - tanh^2 = 4e/(1+e)^2 =
- * 4e/(1 + e(2+e)), its numerator 4e formed from es = e / SCALE (the scaled
+ * scaled power s = 2^k SC and SC (2^64, 2^32 for float32, as for sigmoid)
+ * instead of 2^k and 1: the same quotient (numerator and denominator are
+ * scaled by one power of 2 and stay normal or exact), without a
+ * multiplication.  1 - tanh^2 = 4e/(1+e)^2 =
+ * 4e/(1 + e(2+e)), its numerator 4e formed from es = e SC (the scaled
  * exp of the parts, a normal number) by one multiplication, so that a
  * subnormal 4e is rounded once (4 times a rounded subnormal e would carry up
  * to 2 units and flush to 0 values that round to the smallest subnormal);
  * the denominator is then exactly 1.
  */
-#define CACT_TANH(T, C, PARTS, SCALE, FABS, COPYSIGN)                          \
+#define CACT_TANH(T, C, PARTS, SC, FABS, COPYSIGN)                             \
 CACT_INLINE C cact_tanh_abs_##T(C a, C *es)                                    \
 {                                                                              \
     C p, s;                                                                    \
     PARTS((C)-2 * a, &p, &s);                                                  \
     *es = s + s * p;                /* (1 + p) s: see cact_expm1_neg */        \
-    return -(s * p + (s - (C)1 / SCALE)) / (s * p + (s + (C)1 / SCALE));       \
+    return -(s * p + (s - (C)SC)) / (s * p + (s + (C)SC));                     \
 }                                                                              \
 CACT_INLINE C cact_tanh_deriv_es_##T(C es)                                     \
 {                                                                              \
-    C e = es * SCALE;                                                          \
-    return (es * ((C)4 * SCALE)) / ((C)1 + e * ((C)2 + e));                    \
+    C e = es * ((C)1 / SC);                                                    \
+    return (es * ((C)4 / SC)) / ((C)1 + e * ((C)2 + e));                       \
 }                                                                              \
 CACT_INLINE C cact_tanh_##T(C z)                                               \
 {                                                                              \
@@ -396,8 +397,8 @@ CACT_INLINE C cact_tanh_fwd_deriv_##T(C z, C *d)                               \
     *d = cact_tanh_deriv_es_##T(es);                                           \
     return COPYSIGN(y, z);                                                     \
 }
-CACT_TANH(f64, double, cact_exp_neg_parts_f64, 0x1p-64, fabs, copysign)
-CACT_TANH(f32, float, cact_exp_neg_parts_f32, 0x1p-32f, fabsf, copysignf)
+CACT_TANH(f64, double, cact_exp_neg_parts_f64, 0x1p64, fabs, copysign)
+CACT_TANH(f32, float, cact_exp_neg_parts_f32, 0x1p32f, fabsf, copysignf)
 CACT_INLINE double cact_tanh_backward_f64(double g, double y) { return g * ((1.0 - y) * (1.0 + y)); }
 CACT_INLINE float cact_tanh_backward_f32(float g, float y) { return g * ((1.0f - y) * (1.0f + y)); }
 
