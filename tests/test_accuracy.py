@@ -203,6 +203,10 @@ FLOAT32_WORST = {
     "elu_derivative": ["-0x1.78e2fcp+2", "-0x1.049d98p+4", "-0x1.4cb01ap+2"],
     "selu": ["-0x1.565e4ep-2"],
     "selu_derivative": ["-0x1.527992p+1", "-0x1.528c92p+1"],
+    "celu": ["-0x1.24946ep-2"],
+    "celu_derivative": ["-0x1.049d98p+4"],
+    "softsign": ["0x1.c2fa7ep-7"],
+    "softsign_derivative": ["-0x1.6a3f18p+27"],
 }
 
 
