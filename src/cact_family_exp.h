@@ -468,12 +468,14 @@ CACT_INLINE double cact_softplus_derivative_f64(double z, double beta, double th
  * zero and does not depend on exp there.
  */
 /* silu' by the closed forms, away from its root (float64 and float32):
-   zc = z clamped to |zc| <= 800 where e = 0, e = exp(-|z|), es = e sc for a
-   power of 2 sc; one division, its numerator selected, scaled by sc and the
-   quotient by 1/sc (float64: sc = 2^64, so that a subnormal result is rounded
-   once; float32, whose results are far from double's subnormals: sc = 1, and
-   the scaling folds away).  One expression: with den and f as statements
-   of their own GCC vectorized float32's caller with 12 more blends (0.8x) */
+   e = exp(-|z|), es = e sc for a power of 2 sc, zc = z where it is finite
+   (the callers clamp it: float64 to |zc| <= 800, where e = 0, float32 below
+   -800 and selects 1 above 109; e (1 + z) would be 0 inf); one division, its
+   numerator selected, scaled by sc and the quotient by 1/sc (float64:
+   sc = 2^64, so that a subnormal result is rounded once; float32, whose
+   results are far from double's subnormals: sc = 1, and the scaling folds
+   away).  One expression: with den and f as statements of their own GCC
+   vectorized float32's caller with 12 more blends (0.8x). */
 CACT_INLINE double cact_silu_deriv_closed(double z, double zc, double e, double es,
                                           double sc)
 {
@@ -895,8 +897,8 @@ CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
  * closed forms of float64 (cact_silu_deriv_closed), and the float polynomial
  * near the root.  In float arithmetic the roundings of e, (1 + z) + e, 2 + e,
  * the products and the quotient added up to 4.1 ULP (z = -0.5355,
- * tools/ulp_f32.c).  Above 109 silu' is 1, selected last (+inf
- * makes e (1 + z) infinite); below -800 z is clamped (-inf would make
+ * tools/ulp_f32.c).  Above 109 silu' is 1, selected last (+inf makes
+ * e (1 + z) infinite); below -800 z is clamped (-inf would make
  * e ((1 + z) + e) infinite; the result rounds to -0 there).
  */
 CACT_INLINE float cact_silu_derivative_f32(float z)

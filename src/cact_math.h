@@ -360,8 +360,8 @@ CACT_INLINE float cact_sigmoid_backward_f32(float g, float y) { return g * (y * 
  * scaled power s = 2^k SC and SC (2^64, 2^32 for float32, as for sigmoid)
  * instead of 2^k and 1: the same quotient (numerator and denominator are
  * scaled by one power of 2 and stay normal or exact), without a
- * multiplication.  1 - tanh^2 = 4e/(1+e)^2 =
- * 4e/(1 + e(2+e)), its numerator 4e formed from es = e SC (the scaled
+ * multiplication.  1 - tanh^2 = 4e/(1+e)^2 = 4e/(1 + e(2+e)), its numerator
+ * 4e formed from es = e SC (the scaled
  * exp of the parts, a normal number) by one multiplication, so that a
  * subnormal 4e is rounded once (4 times a rounded subnormal e would carry up
  * to 2 units and flush to 0 values that round to the smallest subnormal);
