@@ -118,20 +118,30 @@ def main():
          f"gelu'(z) / (z - z0), degree {H_TERMS - 1} in s = (z - mid) / half on [{H_IV[0]}, {H_IV[1]}]")
 
 
-def exp_q(terms=6):
-    h = mp.log(2) / 2
+def exp_q_ref(r):
+    """(expm1(r) - r) / r^2, the q of expm1(r) = r + r^2 q(r)."""
+    r = mp.mpf(r)
+    return (mp.expm1(r) - r) / r ** 2 if r != 0 else mp.mpf(1) / 2
 
-    def q(r):
-        return (mp.expm1(r) - r) / r ** 2 if r != 0 else mp.mpf(1) / 2
 
-    coef = [float(c) for c in mp.chebyfit(q, [-h, h], terms)]
+def exp_q_errors(qfun, rs):
+    """The worst relative errors of expm1(r) = r + r^2 q(r) and of exp(r) = 1 + that,
+    over the points rs (0 skipped), for an approximation qfun of q."""
     w1 = w2 = mp.mpf(0)
-    for i in range(1, 800):
-        r = -h + 2 * h * i / 800
+    for r in rs:
+        r = mp.mpf(r)
         if r == 0:
             continue
-        p = r + r * r * mp.polyval([mp.mpf(c) for c in coef], r)
+        p = r + r * r * qfun(r)
         w1, w2 = max(w1, abs(p / mp.expm1(r) - 1)), max(w2, abs((1 + p) / mp.exp(r) - 1))
+    return w1, w2
+
+
+def exp_q(terms=6):
+    h = mp.log(2) / 2
+    coef = [float(c) for c in mp.chebyfit(exp_q_ref, [-h, h], terms)]
+    w1, w2 = exp_q_errors(lambda r: mp.polyval([mp.mpf(c) for c in coef], r),
+                          (-h + 2 * h * i / 800 for i in range(1, 800)))
     print(f"/* q of degree {terms - 1}: expm1 relative error {float(w1):.1e}, exp {float(w2):.1e} */")
     print("    q = " + ";\n    q = q * r + ".join(c.hex() for c in coef) + ";")
 
@@ -147,21 +157,12 @@ def exp_q_f32(terms=5, nodes=4000):
     k = np.arange(nodes)
     r = h * np.cos(np.pi * (k + 0.5) / nodes)
 
-    def q(x):
-        x = mp.mpf(x)
-        return (mp.expm1(x) - x) / x ** 2 if x != 0 else mp.mpf(1) / 2
-
-    f = np.array([float(q(x)) for x in r])
+    f = np.array([float(exp_q_ref(x)) for x in r])
     a = np.stack([r ** i for i in range(1, terms)], 1)
     cf = float_lsq(a, f - 0.5, 1 / f)
-    w1 = w2 = mp.mpf(0)
-    for x in np.linspace(-h, h, 2001):
-        x = mp.mpf(float(x))
-        if x == 0:
-            continue
-        qx = mp.mpf(0.5) + x * mp.polyval([mp.mpf(float(c)) for c in cf[::-1]], x)
-        p = x + x * x * qx
-        w1, w2 = max(w1, abs(p / mp.expm1(x) - 1)), max(w2, abs((1 + p) / mp.exp(x) - 1))
+    w1, w2 = exp_q_errors(
+        lambda x: mp.mpf(0.5) + x * mp.polyval([mp.mpf(float(c)) for c in cf[::-1]], x),
+        (float(x) for x in np.linspace(-h, h, 2001)))
     print(f"/* q of degree {terms - 1}: expm1 relative error {float(w1):.1e}, "
           f"exp {float(w2):.1e} (float32 epsilon 6.0e-8) */")
     lines = [f"q = {float_literal(cf[-1])};"]
