@@ -601,15 +601,18 @@ CACT_INLINE void cact_row_div_f32(float *y, ptrdiff_t K, double s)
  * entries that cancel).  Returns 0 (nothing to rely on in o) without FMA, and
  * where dot or an output is not finite (dot or g - dh beyond float's range,
  * inf or NaN in the input): the caller then takes the double path, which
- * reads g and y again, so o must not be g or y.
+ * reads g and y again, so o must not be g or y.  The outputs are checked by
+ * the largest exponent field among them (all ones: inf or NaN), an unsigned
+ * maximum that vectorizes as one instruction besides the mask; a flag per
+ * element took two more, and the float loop 1.15-1.2x longer.
  */
 CACT_INLINE int cact_softmax_backward_f32f(const float *g, const float *y, float *o,
                                            ptrdiff_t K, double dot)
 {
 #if defined(__FP_FAST_FMAF)
-    float dh, dl, t, tl, b;
+    float dh, dl, t, tl, b, v;
     ptrdiff_t k;
-    int bad = 0;
+    uint32_t ex = 0, e;
     if (!(fabs(dot) <= FLT_MAX))        /* (the conversion would be undefined) */
         return 0;
     dh = (float)dot;
@@ -618,10 +621,12 @@ CACT_INLINE int cact_softmax_backward_f32f(const float *g, const float *y, float
         t = g[k] - dh;
         b = t - g[k];
         tl = (g[k] - (t - b)) + (-dh - b);      /* t + tl = g - dh exactly */
-        o[k] = __builtin_fmaf(y[k], t, y[k] * (tl - dl));
-        bad |= !(fabsf(o[k]) <= FLT_MAX);
+        v = __builtin_fmaf(y[k], t, y[k] * (tl - dl));
+        o[k] = v;
+        e = (uint32_t)cact_to_bits_f32(v) & 0x7f800000u;   /* the exponent field */
+        ex = e > ex ? e : ex;
     }
-    return !bad;
+    return ex != 0x7f800000u;
 #else
     (void)g; (void)y; (void)o; (void)K; (void)dot;
     return 0;
