@@ -655,28 +655,30 @@ def _float32_ulp_errors(got, exact):
     return np.abs(got - exact) / ulp
 
 
-def test_softmax_backward_float32_long_rows():
-    """Rows longer than 64 run the elementwise pass in float on CPUs with FMA
-    (the dot as a pair of floats): within 1 ULP of the exact y (g - dot) of the
-    same float32 inputs, also where g_k cancels against dot; g - dot beyond
+@pytest.mark.parametrize("K", [32, 64, 300])
+def test_softmax_backward_float32_float_pass(K):
+    """Rows of 32 or more run the elementwise pass in float on CPUs with FMA
+    (the dot as a pair of floats; rows of up to 64 by blocks of rows, longer
+    ones one by one): within 1 ULP of the exact y (g - dot) of the same
+    float32 inputs, also where g_k cancels against dot; g - dot beyond
     float's range takes the double path (finite results stay finite), also in
     place."""
-    rng = np.random.default_rng(_seed("softmax_backward_f32"))
-    K = 300
+    rng = np.random.default_rng(_seed("softmax_backward_f32", K))
     y = func("softmax")((rng.standard_normal((4, K)) * 2).astype(np.float32))
     g = rng.standard_normal((4, K)).astype(np.float32)
     dot = (g.astype(np.float64) * y).sum(-1, keepdims=True)
     # entries within a few float ulps of the dot, and exactly at its float
-    g[:, :40] = (dot + dot * np.linspace(-3e-7, 3e-7, 40)).astype(np.float32)
-    g[:, 40] = dot[:, 0].astype(np.float32)
+    m = K // 3
+    g[:, :m] = (dot + dot * np.linspace(-3e-7, 3e-7, m)).astype(np.float32)
+    g[:, m] = dot[:, 0].astype(np.float32)
     got = func("softmax_backward")(g, y)
     err = _float32_ulp_errors(got, _exact_softmax_backward(g, y))
     assert err.max() <= 1.0, f"softmax_backward float32: {err.max():.2f} ulp at {err.argmax()}"
     # g - dot overflows float32 but y (g - dot) does not: the double path, also
     # with out= grad_output or out= output (which it reads again)
     g2, y2 = g.copy(), y.copy()
-    g2[0, 100], g2[0, 101] = 3.0e38, -3.0e38
-    y2[0, 100], y2[0, 101] = 1e-3, 0.33
+    g2[0, m + 1], g2[0, m + 2] = 3.0e38, -3.0e38
+    y2[0, m + 1], y2[0, m + 2] = 1e-3, 0.33
     exact2 = _exact_softmax_backward(g2, y2)
     assert np.isfinite(exact2).all()
     for out in (None, "g", "y"):
