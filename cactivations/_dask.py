@@ -155,20 +155,13 @@ def run(dispatch_run, fname, kernel, args, *, nout=1, out=None, axis=None,
     import dask
     import dask.array as da
 
-    from ._dispatch import broadcast_shape, coerce, normalize_axis
+    from ._dispatch import coerce, normalize_axis, result_shape
 
     _strategy(fname, out)
     args = [_as_dask(a) for a in args]
     dask_at = [i for i, a in enumerate(args) if isinstance(a, da.Array)]
     _, _, result = coerce(fname, [_tiny(a, ()) for a in args])  # dtype checks
-    shapes = [np.shape(a) for a in args]
-    shape = broadcast_shape(fname, shapes)
-    if shape_of_first and shape != shapes[0]:
-        raise ValueError(
-            f"{fname}: target of shape {shapes[1]} does not broadcast to the shape {shapes[0]} of z"
-        )
-    if check_axis is not None:
-        normalize_axis(fname, check_axis, len(shape))
+    shape = result_shape(fname, args, shape_of_first, check_axis)
     ndim = len(shape)
     ax = None if axis is None else normalize_axis(fname, axis, ndim)
 

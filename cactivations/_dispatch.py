@@ -88,6 +88,21 @@ def broadcast_shape(fname, shapes):
         ) from None
 
 
+def result_shape(fname, args, shape_of_first=False, check_axis=None):
+    """The shape the arguments broadcast to, checked: with ``shape_of_first``
+    the others may not enlarge the first one's shape; ``check_axis`` (if not
+    None) must be a valid axis for it."""
+    shapes = [np.shape(a) for a in args]
+    shape = broadcast_shape(fname, shapes)
+    if shape_of_first and shape != shapes[0]:
+        raise ValueError(
+            f"{fname}: target of shape {shapes[1]} does not broadcast to the shape {shapes[0]} of z"
+        )
+    if check_axis is not None:
+        normalize_axis(fname, check_axis, len(shape))
+    return shape
+
+
 def normalize_axis(fname, axis, ndim):
     """Normalize ``axis`` for an array of ``ndim`` dimensions (a 0-d array is one
     row of length 1, so axis 0 and -1 are valid for it)."""
@@ -234,14 +249,7 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
         return _dask.run(run, fname, kernel, args, nout=nout, out=out, axis=axis,
                          shape_of_first=shape_of_first, check_axis=check_axis)
     arrays, compute, result = coerce(fname, args)
-    shapes = [np.shape(a) for a in arrays]
-    shape = broadcast_shape(fname, shapes)
-    if shape_of_first and shape != shapes[0]:
-        raise ValueError(
-            f"{fname}: target of shape {shapes[1]} does not broadcast to the shape {shapes[0]} of z"
-        )
-    if check_axis is not None:
-        normalize_axis(fname, check_axis, len(shape))
+    shape = result_shape(fname, arrays, shape_of_first, check_axis)
     if out is not None:
         check_out(fname, out, shape, result)
     # a Python float beside float32, or a long double, may be beyond the compute

@@ -21,7 +21,7 @@ da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
 import cactivations as ca  # noqa: E402
-from cactivations import _dask  # noqa: E402
+from cactivations import _check, _dask  # noqa: E402
 from cactivations._registry import ACTIVATIONS, LOSS_ACTIVATIONS  # noqa: E402
 
 #: z-like arrays: 7 rows of 6, chunked (3, 4) so that both axes are split
@@ -30,20 +30,8 @@ SHAPE, CHUNKS = (7, 6), (3, 4)
 X_SHAPE, X_CHUNKS, W_SHAPE = (9, 4), (4, 3), (4, 6)
 
 
-def array_functions():
-    """The public functions that take arrays (positional-only parameters)."""
-    names = []
-    for name in ca.__all__:
-        f = getattr(ca, name)
-        if isinstance(f, type) or not callable(f):
-            continue
-        params = inspect.signature(f).parameters.values()
-        if any(p.kind is p.POSITIONAL_ONLY for p in params):
-            names.append(name)
-    return names
-
-
-FUNCTIONS = array_functions()
+#: the public functions that take arrays (positional-only parameters)
+FUNCTIONS = list(_check.array_functions())
 
 
 def _forward_of(name):
