@@ -281,7 +281,8 @@ def _bench_parser(commands):
     parser.add_argument(
         "--tasks", nargs="+", metavar="TASK",
         help=("tasks by name or family (softmax = softmax/10, softmax/64 and softmax/1000), "
-              f"space- or comma-separated, of: {', '.join(_peers.TASKS)} (default: all)"))
+              f"space- or comma-separated, of: {', '.join(_peers.TASKS)} (default: all); "
+              "a row task on rows of any length K as NAME/K, e.g. softmax_backward/200"))
     parser.add_argument(
         "--sizes", default=BENCH_SIZES, metavar="N,N,...",
         help=("elements per task, e.g. 1,1e3,1e5,1e7 (default: %(default)s); row tasks "
@@ -300,21 +301,44 @@ def _bench_parser(commands):
     return parser
 
 
+def _row_task(item):
+    """The task ``NAME/K`` for a row task NAME (softmax, softmax_backward,
+    log_softmax, softmax_cross_entropy_delta) on rows of any length K >= 1 not
+    in the table, e.g. softmax_backward/200; None if ``item`` is not of that form."""
+    name, sep, k = item.partition("/")
+    family = [t for t in _peers.TASKS.values()
+              if t.row is not None and t.activation is None and t.name.split("/")[0] == name]
+    if not (sep and family and k.isdigit() and k.isascii()):
+        return None
+    if int(k) < 1:
+        raise ValueError(f"rows of {k} in {item!r}: a row holds at least 1 element")
+    return family[0]._replace(name=f"{name}/{int(k)}", row=int(k))
+
+
 def _select_tasks(items):
-    """The tasks named (or all, for None), in table order."""
+    """The tasks named (or all, for None), in table order; then those on rows
+    of other lengths (``_row_task``), in the order given."""
     if not items:
         return list(_peers.TASKS.values())
-    wanted = set()
+    wanted, extra = set(), {}
     for item in (i.strip() for text in items for i in text.split(",")):
         if not item:
             continue
         matches = [t for t in _peers.TASKS if item in ("all", t, t.split("/")[0])]
-        if not matches:
-            raise ValueError(f"unknown task {item!r}; the tasks are {', '.join(_peers.TASKS)}")
-        wanted.update(matches)
-    if not wanted:
+        if matches:
+            wanted.update(matches)
+            continue
+        task = _row_task(item)
+        if task is None:
+            raise ValueError(f"unknown task {item!r}; the tasks are {', '.join(_peers.TASKS)}, "
+                             "and NAME/K for a row task NAME on rows of K")
+        if task.name not in _peers.TASKS:
+            extra.setdefault(task.name, task)
+        else:
+            wanted.add(task.name)
+    if not wanted and not extra:
         raise ValueError("no task given")
-    return [t for name, t in _peers.TASKS.items() if name in wanted]
+    return [t for name, t in _peers.TASKS.items() if name in wanted] + list(extra.values())
 
 
 class Target(NamedTuple):
@@ -422,8 +446,10 @@ def _time_task(task, dtype, inputs, peers, broken, rounds, min_round):
                           floor=list(inputs), rounds=rounds, min_round_seconds=min_round)
 
 
-def _record(task, dtype, shape, c):
-    """The JSON record of one comparison, with its ratios and targets."""
+def _record(task, dtype, size, shape, c):
+    """The JSON record of one comparison, with its ratios and the targets of
+    the size asked for (rows of K hold a multiple of K elements: 999 of 10^3
+    for rows of 3)."""
     entries = c.entries
     floor = next(name for name, e in entries.items() if e.status == "floor")
     timed = [p for p in _peers.PEERS if p in entries and entries[p].seconds is not None]
@@ -431,7 +457,7 @@ def _record(task, dtype, shape, c):
     peer_ratio = None if fastest is None else c.ratio(fastest)
     out_s, floor_s = entries["cactivations out="].seconds, entries[floor].seconds
     out_ratio = out_s / floor_s if out_s and floor_s else None
-    peer_target, out_target = targets(task, dtype, c.n_elements)
+    peer_target, out_target = targets(task, dtype, size)
     peer_value = peer_ratio
     if peer_target is not None and peer_target.against:
         r = c.ratio(peer_target.against) if peer_target.against in entries else None
@@ -559,7 +585,7 @@ def bench(args):
                           f"n={_bench.format_size(n)}  ({time.perf_counter() - start:.0f} s)",
                           file=sys.stderr, flush=True)
                     c = _time_task(task, dtype, inputs, peers, broken, rounds, min_round)
-                    task_records.append(_record(task, dtype, inputs[0].shape, c))
+                    task_records.append(_record(task, dtype, n, inputs[0].shape, c))
                     for name in ("cactivations", "cactivations out="):
                         if c.entries[name].seconds is None:
                             failed.append(f"{task.name} {dtype} n={n}: {name} "

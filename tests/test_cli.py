@@ -94,6 +94,25 @@ def test_bench_cross_entropy_tasks(tmp_path, capsys):
         assert record["peer_target"]["target"] == ">=2x"
 
 
+def test_bench_rows_of_any_length(tmp_path, capsys):
+    """NAME/K runs a row task on rows of K not in the table; its targets are
+    those of the size asked for (7 rows of 142 hold 994 of 10^3 elements)."""
+    path = tmp_path / "bench.json"
+    argv = ["bench", "--quick", "--sizes", "1e3", "--dtype", "float64", "--out", str(path),
+            "--tasks", "softmax_backward/7,softmax/64,softmax_backward/7"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "== softmax_backward/7: softmax_backward backward from the saved output, rows of 7" in out
+    records = json.loads(path.read_text())["results"]
+    assert [r["task"] for r in records] == ["softmax/64", "softmax_backward/7"]
+    record = records[1]
+    assert (record["row"], record["n"], record["shape"]) == (7, 994, [142, 7])
+    for name in ("cactivations", "cactivations out=", "numpy"):
+        assert record["implementations"][name]["status"] == "ok", name
+    assert record["peer_target"]["target"] == ">=1x"
+    assert record["out_target"]["target"] == "<=1.3x"
+
+
 def test_bench_threads(capsys):
     assert main(QUICK_SIGMOID + ["--threads", "2"]) == 0
     out = capsys.readouterr().out
@@ -121,6 +140,8 @@ def test_peers_start_on_one_cpu():
 @pytest.mark.parametrize("argv", [
     ["bench", "--bogus"],
     ["bench", "--tasks", "nonsense"],
+    ["bench", "--tasks", "softmax/0"],
+    ["bench", "--tasks", "sigmoid/5"],
     ["bench", "--sizes", "0"],
     ["bench", "--dtype", "float16"],
     ["bench", "--threads", "0"],
