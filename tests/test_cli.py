@@ -96,7 +96,8 @@ def test_bench_cross_entropy_tasks(tmp_path, capsys):
 
 def test_bench_rows_of_any_length(tmp_path, capsys):
     """NAME/K runs a row task on rows of K not in the table; its targets are
-    those of the size asked for (7 rows of 142 hold 994 of 10^3 elements)."""
+    those of the size asked for (142 rows of 7 hold 994 of the 10^3 elements:
+    the out= target, from 10^3 on, applies all the same)."""
     path = tmp_path / "bench.json"
     argv = ["bench", "--quick", "--sizes", "1e3", "--dtype", "float64", "--out", str(path),
             "--tasks", "softmax_backward/7,softmax/64,softmax_backward/7"]
