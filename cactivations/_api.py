@@ -332,15 +332,18 @@ array([       -inf, -1.09861229,  0.        ,         inf])
 # ----------------------------------------------------------- softmax family
 
 def _rowwise(name, args, out, axis):
-    """The row-wise kernel ``name`` on ``args`` along ``axis``: plain arrays
-    (and axis -1 or the last one, as an int) go straight to ``plain_call``,
-    checked in C, which spares small calls the Python-level ``run``; the
-    others take ``run``, which also reports what is wrong."""
-    kernel = getattr(_kernels, name)
-    fast = _kernels.plain_call(kernel, args, 1, out, axis) if type(axis) is int else None
-    if fast is None:
-        fast = run(name, kernel, args, out=out, axis=axis_arg(name, axis))
-    return fast[0][0]
+    """The row-wise kernel ``name`` on ``args`` along ``axis``, for the calls
+    that its ``*_fast`` entry declines (not plain arrays, or another axis):
+    ``run``, which also reports what is wrong."""
+    return run(name, getattr(_kernels, name), args, out=out, axis=axis_arg(name, axis))[0][0]
+
+
+# The common call (plain arrays along the last axis, as an int) goes straight
+# to the kernel's *_fast entry, checked in C, sparing small calls ``run``.
+_softmax_fast = _kernels.softmax_fast
+_log_softmax_fast = _kernels.log_softmax_fast
+_softmax_backward_fast = _kernels.softmax_backward_fast
+_log_softmax_backward_fast = _kernels.log_softmax_backward_fast
 
 
 def softmax(z, /, *, axis=-1, out=None):
@@ -382,7 +385,8 @@ def softmax(z, /, *, axis=-1, out=None):
     >>> ca.softmax([1000.0, 1000.0])
     array([0.5, 0.5])
     """
-    return _rowwise("softmax", (z,), out, axis)
+    y = _softmax_fast(z, out, axis)
+    return _rowwise("softmax", (z,), out, axis) if y is None else y
 
 
 def log_softmax(z, /, *, axis=-1, out=None):
@@ -415,7 +419,8 @@ def log_softmax(z, /, *, axis=-1, out=None):
     >>> ca.log_softmax([0.0, -800.0])
     array([   0., -800.])
     """
-    return _rowwise("log_softmax", (z,), out, axis)
+    y = _log_softmax_fast(z, out, axis)
+    return _rowwise("log_softmax", (z,), out, axis) if y is None else y
 
 
 def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -445,7 +450,8 @@ def softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     >>> ca.softmax_backward([1.0, 0.0], y)
     array([ 0.25, -0.25])
     """
-    return _rowwise("softmax_backward", (grad_output, output), out, axis)
+    y = _softmax_backward_fast(grad_output, output, out, axis)
+    return _rowwise("softmax_backward", (grad_output, output), out, axis) if y is None else y
 
 
 def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
@@ -474,7 +480,8 @@ def log_softmax_backward(grad_output, output, /, *, axis=-1, out=None):
     >>> ca.log_softmax_backward([1.0, 0.0], y)
     array([ 0.5, -0.5])
     """
-    return _rowwise("log_softmax_backward", (grad_output, output), out, axis)
+    y = _log_softmax_backward_fast(grad_output, output, out, axis)
+    return _rowwise("log_softmax_backward", (grad_output, output), out, axis) if y is None else y
 
 
 def softmax_jacobian(output, /, *, axis=-1):
