@@ -750,6 +750,12 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
     >>> float(loss)
     10000.69314718056
     """
+    if type(axis) is int and type(target) is np.ndarray and target.dtype.kind == "f":
+        # plain arrays of one shape, probabilities: checked and run in C
+        fast = _kernels.plain_call(_kernels.softmax_ce_delta, (z, target), 2, out, axis)
+        if fast is not None:
+            (y, delta), loss, result = fast
+            return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
     fname = "softmax_cross_entropy_delta"
     axis = axis_arg(fname, axis)
     if type(z) is list:
@@ -807,6 +813,10 @@ def sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None):
     >>> float(loss)
     10000.69314718056
     """
+    fast = _kernels.plain_call(_kernels.sigmoid_bce_delta, (z, target), 2, out, None)
+    if fast is not None:  # plain arrays of one shape: checked and run in C
+        (y, delta), loss, result = fast
+        return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
     fname = "sigmoid_binary_cross_entropy_delta"
     (y, delta), loss, result = run(fname, _kernels.sigmoid_bce_delta, (z, target), nout=2,
                                    out=out, shape_of_first=True)
