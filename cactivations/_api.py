@@ -560,6 +560,13 @@ class OutputLayerGrad(NamedTuple):
 # Python-level argument handling
 _tuple_new = tuple.__new__
 
+
+def _loss_tuple(cls, ran):
+    """``cls(loss, delta, output)`` from what ``run`` or ``plain_call`` returns
+    for a fused loss: ((output, delta), the loss, the result dtype)."""
+    (y, delta), loss, result = ran
+    return _tuple_new(cls, (cast_result(loss, result), delta, y))
+
 #: the activations ``activation=`` accepts
 _LOSS_TABLE = {name: ACTIVATIONS[name] for name in LOSS_ACTIVATIONS}
 
@@ -660,8 +667,7 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
         fast = _kernels.plain_call(kernel, (z, target), 2, out, axis if rowwise else None,
                                    None if rowwise else axis)
         if fast is not None:
-            (y, delta), loss, result = fast
-            return _tuple_new(SquaredErrorDelta, (cast_result(loss, result), delta, y))
+            return _loss_tuple(SquaredErrorDelta, fast)
     fname = "squared_error_delta"
     act = activation_entry(fname, activation, _LOSS_TABLE)
     kernel = _LOSS_KERNELS[act.name]
@@ -669,9 +675,9 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
     check_axis = None
     if act.kind == "elementwise":  # the axis is checked, and otherwise unused
         check_axis, axis = axis, None
-    (y, delta), loss, result = run(fname, kernel, (z, target), nout=2, out=out, axis=axis,
-                                   shape_of_first=True, check_axis=check_axis)
-    return _tuple_new(SquaredErrorDelta, (cast_result(loss, result), delta, y))
+    return _loss_tuple(SquaredErrorDelta, run(fname, kernel, (z, target), nout=2, out=out,
+                                              axis=axis, shape_of_first=True,
+                                              check_axis=check_axis))
 
 
 def _class_indices(fname, target, zshape, ax):
@@ -754,8 +760,7 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
         # plain arrays of one shape, probabilities: checked and run in C
         fast = _kernels.plain_call(_kernels.softmax_ce_delta, (z, target), 2, out, axis)
         if fast is not None:
-            (y, delta), loss, result = fast
-            return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
+            return _loss_tuple(CrossEntropyDelta, fast)
     fname = "softmax_cross_entropy_delta"
     axis = axis_arg(fname, axis)
     if type(z) is list:
@@ -768,14 +773,14 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
         # (a 0-d z is one row of one class, as for softmax)
         idx = _class_indices(fname, target, zshape or (1,), normalize_axis(fname, axis, len(zshape)))
     if idx is None:
-        (y, delta), loss, result = run(fname, _kernels.softmax_ce_delta, (z, target), nout=2,
-                                       out=out, axis=axis, shape_of_first=True)
+        ran = run(fname, _kernels.softmax_ce_delta, (z, target), nout=2, out=out, axis=axis,
+                  shape_of_first=True)
     else:
         def kernel(zz, y, d, K):
             return _kernels.softmax_ce_delta(zz, idx, y, d, K)
 
-        (y, delta), loss, result = run(fname, kernel, (z,), nout=2, out=out, axis=axis)
-    return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
+        ran = run(fname, kernel, (z,), nout=2, out=out, axis=axis)
+    return _loss_tuple(CrossEntropyDelta, ran)
 
 
 def sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None):
@@ -815,12 +820,10 @@ def sigmoid_binary_cross_entropy_delta(z, target, /, *, out=None):
     """
     fast = _kernels.plain_call(_kernels.sigmoid_bce_delta, (z, target), 2, out, None)
     if fast is not None:  # plain arrays of one shape: checked and run in C
-        (y, delta), loss, result = fast
-        return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
+        return _loss_tuple(CrossEntropyDelta, fast)
     fname = "sigmoid_binary_cross_entropy_delta"
-    (y, delta), loss, result = run(fname, _kernels.sigmoid_bce_delta, (z, target), nout=2,
-                                   out=out, shape_of_first=True)
-    return _tuple_new(CrossEntropyDelta, (cast_result(loss, result), delta, y))
+    return _loss_tuple(CrossEntropyDelta, run(fname, _kernels.sigmoid_bce_delta, (z, target),
+                                              nout=2, out=out, shape_of_first=True))
 
 
 _OLG_LOSSES = ("squared_error", "cross_entropy")
