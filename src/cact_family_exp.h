@@ -861,7 +861,7 @@ CACT_FWD_DERIV_FROM_SPLIT(CACT_INLINE, mish, float, f32)
  * z clamped at -109 (NaN stays; below, every result rounds as at the clamp):
  *   silu = z/(1 + e) (z >= 0), ((z e 2^32)/(1 + e)) 2^-32 (z < 0),
  * the factor 2^-32 last, so that the subnormal results of the left tail are
- * rounded once: within 3.4 ULP (tools/ulp_f32.c).  silu' in double (below):
+ * rounded once: within 3.4 ULP (tools/ulp_f32.c).  silu' (below):
  *   silu' = (1 + e(1 + z))/(1 + e(2 + e)) (z >= 0),
  *           e ((1 + z) + e)/(1 + e(2 + e)) (z < 0),
  * 1 + z exact where (1 + z) + e cancels; near the root z0 of silu',
@@ -891,26 +891,63 @@ CACT_INLINE float cact_silu_y_f32(float z, float zc, float es)
     return q * sc;
 }
 /*
- * silu' for float32 in double arithmetic, rounded once: e = exp(-|z|) from
+ * silu' for float32.  With FMA, in float arithmetic (twice the lanes of
+ * double): z clamped at -109 below (NaN stays), e = exp(-|z|) as the pair
+ * e 2^32 = esh + esl from the exponential's parts (esl the exact remainder
+ * of esh = s (1 + p)), 1 + e = o + ol (1 + e rounded, ol its remainder with
+ * e's low part), (1 + e)^2 = o^2 + 2 o ol rounded once (fma), w = 1 + z
+ * (exact for z <= -1/2, where (1 + z) + e may cancel), and
+ *   silu' = (2^32 + esh w) / (1 + e)^2 2^-32                      (z >= 0),
+ *           (e 2^32 ((1 + z) + e)) / (1 + e)^2 2^-32               (z <  0),
+ * (1 + z) + e = f + fl by TwoSum, the product e 2^32 (f + fl) rounded once
+ * (fma); the factor 2^-32 last, so that the subnormal results of the left
+ * tail are rounded about once, and a single division, whose numerator is
+ * selected (with the scale selected too, GCC divides on both arms).  Near
+ * the root the polynomial as without FMA, below.  Worst 2.9 ULP over every
+ * float against the float64 function (tools/ulp_f32.c; z = -1.034, the
+ * roundings of the product, of (1 + e)^2 and of the quotient, and e's error
+ * amplified by e/|(1 + z) + e| <= 1.4 outside the root's window); in plain
+ * float, without the pairs, 4.1 ULP.  Above 109 silu' is 1, selected last
+ * (+inf makes esh w infinite).
+ *
+ * Without FMA, in double arithmetic, rounded once: e = exp(-|z|) from
  * cact_exp_d32 (2e-10 relative, which the closed form for z < 0 amplifies by
  * at most e/|f| < 1.4, f = (1 + z) + e, outside the window of the root), the
  * closed forms of float64 (cact_silu_deriv_closed), and the float polynomial
- * near the root.  In float arithmetic the roundings of e, (1 + z) + e, 2 + e,
- * the products and the quotient added up to 4.1 ULP (z = -0.5355,
- * tools/ulp_f32.c).  Above 109 silu' is 1, selected last (+inf makes
- * e (1 + z) infinite); below -800 z is clamped (-inf would make
- * e ((1 + z) + e) infinite; the result rounds to -0 there).
+ * near the root; below -800 z is clamped (-inf would make e ((1 + z) + e)
+ * infinite; the result rounds to -0 there).
  */
+/* the closed form's value dc, or the polynomial near the root, or 1 above 109 */
+CACT_INLINE float cact_silu_deriv_select_f32(float z, float dc)
+{
+    float dh = z - CACT_SILU_ROOT_HI_F32;
+    float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
+    float dv = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : dc;
+    return z > 109.0f ? 1.0f : dv;
+}
+#ifdef __FP_FAST_FMAF
+CACT_INLINE float cact_silu_derivative_f32(float z)
+{
+    float p, s, zc = z < -109.0f ? -109.0f : z;          /* NaN stays */
+    cact_exp_neg_parts_f32(-fabsf(zc), &p, &s);
+    float esh = __builtin_fmaf(s, p, s), esl = __builtin_fmaf(s, p, s - esh);
+    float eh = esh * 0x1p-32f, el = esl * 0x1p-32f;
+    float o = 1.0f + eh, ol = ((1.0f - o) + eh) + el;
+    float den = __builtin_fmaf(o, o, (o + o) * ol);
+    float w = 1.0f + zc;
+    float f = w + eh, bv = f - w, fl = (w - (f - bv)) + (eh - bv);
+    float nn = __builtin_fmaf(esh, f, __builtin_fmaf(esh, fl, esl * f));
+    float np = __builtin_fmaf(esh, w, 0x1p32f);
+    return cact_silu_deriv_select_f32(z, ((z >= 0.0f ? np : nn) / den) * 0x1p-32f);
+}
+#else
 CACT_INLINE float cact_silu_derivative_f32(float z)
 {
     double em1, zd = z < -800.0f ? -800.0 : (double)z;       /* NaN stays */
     double e = cact_exp_d32(cact_clamp700_neg(-fabs(zd)), &em1);
-    double dc = cact_silu_deriv_closed(zd, zd, e, e, 1.0);
-    float dh = z - CACT_SILU_ROOT_HI_F32;
-    float dnear = (dh - CACT_SILU_ROOT_LO_F32) * cact_silu_q_f32(dh);
-    float dv = fabsf(dh) <= CACT_SILU_NEAR_F32 ? dnear : (float)dc;
-    return z > 109.0f ? 1.0f : dv;
+    return cact_silu_deriv_select_f32(z, (float)cact_silu_deriv_closed(zd, zd, e, e, 1.0));
 }
+#endif
 /* the forward alone needs z clamped below only (exp clamps its argument at -109
    too), which saves the compares and selects of the upper clamp */
 CACT_INLINE float cact_silu_f32(float z)
