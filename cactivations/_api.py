@@ -756,8 +756,9 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
     >>> float(loss)
     10000.69314718056
     """
-    if type(axis) is int and type(target) is np.ndarray and target.dtype.kind == "f":
-        # plain arrays of one shape, probabilities: checked and run in C
+    if type(axis) is int:
+        # plain arrays of one float dtype and one shape (so probabilities, not
+        # class indices): checked and run in C; anything else gives None
         fast = _kernels.plain_call(_kernels.softmax_ce_delta, (z, target), 2, out, axis)
         if fast is not None:
             return _loss_tuple(CrossEntropyDelta, fast)

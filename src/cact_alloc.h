@@ -31,8 +31,9 @@
 #define CACT_CACHE_SLOTS 4
 /* smaller blocks: not cached.  glibc's malloc maps blocks from 128 KiB on
    and trims the heap once its free top exceeds twice the size of the last
-   mapped block freed, so that the freed outputs of a call (two of 781 KiB, say) can
-   go back to the system and fault their pages in again on the next call. */
+   mapped block freed, so that the freed outputs of a call (two of 781 KiB,
+   say) can go back to the system and fault their pages in again on the next
+   call. */
 static size_t cact_cache_min = (size_t)1 << 16;
 static size_t cact_cache_cap = (size_t)256 << 20;  /* bytes held in all, at most */
 static char *cact_cache_block[CACT_CACHE_SLOTS];   /* the headers, oldest first */
