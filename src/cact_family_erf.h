@@ -21,7 +21,7 @@
  * clamped where needed to keep the unused side finite.  The float32 celu, gelu
  * and gelu_tanh evaluate in double with the accuracy float32 needs (see
  * "float32" below: low-degree polynomials, no double-double arithmetic) and
- * round once, except the forward value of gelu on CPUs with FMA
+ * round once, except gelu and its derivative on CPUs with FMA
  * (cact_fe32f_gelu); float32 selu, and elu for 2^-20 <= |alpha| <= 128 (the
  * registry's guard: cact_elu_f32_fast, with cact_elu_*_wide_f32 in double
  * for other alpha), run in float arithmetic.  The float64 functions are
@@ -563,7 +563,8 @@ CACT_FE_INLINE double cact_fe32_gelu_d(double s)
 /* (end of the float32 generated block) */
 
 /*
- * gelu for float32.  With a = |z| and the Mills ratio R(a) = Phi(-a)/phi(a):
+ * gelu for float32 on CPUs without FMA (with FMA, cact_fe32f_gelu below).
+ * With a = |z| and the Mills ratio R(a) = Phi(-a)/phi(a):
  *   Phi(-a) = E R(a) / sqrt(2 pi), E = exp(-z^2/2),
  *   R(a) = P(s) / (a + 3) = P(s) (1 - t) / 6, t = (a - 3)/(a + 3), s linear in t
  * (one division), P a degree-10 polynomial (relative error 1.2e-9 on [0, 15]).
@@ -594,9 +595,9 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
 }
 
 /*
- * gelu for float32 in float arithmetic (twice the SIMD lanes), on CPUs with
- * FMA; the derivative stays with cact_fe32_gelu.  With a = |z|, z^2 = h + l
- * exactly (FMA) and exp(-z^2/2) = (1 + p) s 2^-32 (cact_exp_neg_parts2_nc_f32):
+ * gelu and gelu' for float32 in float arithmetic (twice the SIMD lanes), on
+ * CPUs with FMA.  With a = |z|, z^2 = h + l exactly (FMA) and exp(-z^2/2) =
+ * (1 + p) s 2^-32 (cact_exp_neg_parts2_nc_f32):
  *   |z| <= 0.675: z (1/2 + z S), S = (Phi(z) - 1/2)/z = ch + (cl + h s1(h)),
  *                 1/sqrt(2 pi) = ch + cl;
  *   otherwise:    with F = Phi(-a) exp(a^2/2) and 1/F = D = a sqrt(2 pi) + V(t),
@@ -609,11 +610,25 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
  * The error of V is damped by V/D <= 0.47, and D is rounded once (fma).  a is
  * clamped at 14.75, so that -a^2/2 >= -108.8 needs no clamp in the
  * exponential: beyond, q s 2^-32 rounds to 0, so that gelu is -0 (z < 0; it
- * rounds to -0 below -14.4) or z (1 - 0) = z, inf included.  Worst
- * 2.08 ULP against the float64 function over every float (x86-64-v3 and v4).
+ * rounds to -0 below -14.4) or z (1 - 0) = z, inf included.
+ * The derivative gelu'(z) = Phi(z) + z phi(z), c = 1/sqrt(2 pi):
+ *   |z - z0| <= 0.35, z0 = -0.7518 the root of gelu': (z - z0) H(z), z - z0 =
+ *                 (z - z0h) - z0l (z - z0h exact), H = h0h + (h0l + x m(x)),
+ *                 x = z - z0h, m of degree 6;
+ *   |z| <= 0.675 otherwise: 1/2 + z K, K = (gelu'(z) - 1/2)/z = 2 ch + (2 cl
+ *                 + h k(h)), k of degree 3 (one rounding of K, amplified at
+ *                 most 1.6 times where z K cancels against 1/2, z >= -0.40);
+ *   otherwise:    g = exp(-z^2/2) (a c - F), a c - F = uh + ul from F = r +
+ *                 r (1 - r D) and a ch exactly (r <= a ch where this serves
+ *                 z < 0, so that the first sum is exact by Fast2Sum), g =
+ *                 (uh + (uh p + ul)) s 2^-32; gelu' = -g (z < 0, a > 1.10,
+ *                 where the error of D is amplified by F/(a c - F) < 1.4)
+ *                 or 1 + g (z > 0).
+ * Worst against the float64 function over every float (x86-64-v3): gelu
+ * 2.04 ULP, gelu' 2.22 ULP.
  */
 #ifdef __FP_FAST_FMAF
-CACT_FE_INLINE float cact_fe32f_gelu(float z)
+CACT_FE_INLINE float cact_fe32f_gelu(float z, float *dz)
 {
     /* tools/fit_family_f32.py --gelu-f32 */
     /* 1/F(a) = a sqrt(2 pi) + V(t), t = (a - 3)/(a + 3), a in [0.675, 15]: V of degree 10, relative error of 1/F 1.0e-09 at the nodes */
@@ -626,7 +641,18 @@ CACT_FE_INLINE float cact_fe32f_gelu(float z)
     static const float s1[4] = {
         -0x1.105830p-4f, 0x1.46cb62p-7f, -0x1.363fcap-10f, 0x1.ba0bf8p-14f,
     };
+    /* (gelu'(z) - 1/2)/z = 2 ch + (2 cl + w k(w)), w = z^2 <= 0.675^2: k of degree 3, relative error 6.0e-09 at the nodes */
+    static const float k[4] = {
+        -0x1.105822p-2f, 0x1.ea2a26p-5f, -0x1.35c65cp-7f, 0x1.0f5ab2p-10f,
+    };
+    /* gelu'(z)/(z - z0) = h0h + (h0l + x m(x)), x = z - z0h, |x| <= 0.35: m of degree 6, relative error 4.4e-09 at the nodes */
+    static const float m[7] = {
+        0x1.8d9a94p-2f, -0x1.2a2ffep-6f, -0x1.d2f9eap-4f, -0x1.e3a25cp-7f,
+        0x1.3e0e1cp-6f, 0x1.1e3376p-8f, -0x1.1bc388p-9f,
+    };
     const float ch = 0x1.988454p-2f, cl = -0x1.857936p-27f, ih = 0x1.40d932p+1f;
+    const float z0h = -0x1.80ead2p-1f, z0l = 0x1.a03fd4p-27f;
+    const float h0h = 0x1.b9d990p-2f, h0l = -0x1.565952p-27f;
     float a = fabsf(z);
     a = a > 14.75f ? 14.75f : a;                            /* NaN stays */
     float h = a * a, l = __builtin_fmaf(a, a, -h), p, s;
@@ -640,6 +666,15 @@ CACT_FE_INLINE float cact_fe32f_gelu(float z)
     float e = (q * s) * 0x1p-32f;
     float sm = ch + (cl + h * cact_horner_f32(h, s1, 4));
     float ys = z * __builtin_fmaf(z, sm, 0.5f);
+    float fl = r * __builtin_fmaf(-r, d, 1.0f);            /* F = r + fl */
+    float ac = a * ch, acl = __builtin_fmaf(a, ch, -ac);
+    float uh = ac - r, ul = ((ac - uh) - r) + ((acl - fl) + a * cl);
+    float g = ((uh + __builtin_fmaf(uh, p, ul)) * s) * 0x1p-32f;
+    float kk = 2.0f * ch + (2.0f * cl + h * cact_horner_f32(h, k, 4));
+    float x = z - z0h;                                     /* exact for |x| <= 0.35 */
+    float dw = (x - z0l) * (h0h + (h0l + x * cact_horner_f32(x, m, 7)));
+    *dz = fabsf(x) <= 0.35f ? dw
+        : (a <= 0.675f ? __builtin_fmaf(z, kk, 0.5f) : (z < 0.0f ? -g : 1.0f + g));
     return a <= 0.675f ? ys : (z < 0.0f ? -e : z * (1.0f - e));
 }
 #endif
@@ -906,20 +941,14 @@ CACT_SPLIT_FWD_DERIV(celu, float, f32, (, double alpha), (, alpha))
 CACT_SPLIT_FWD_DERIV(celu, float, wide_f32, (, double alpha), (, alpha))
 CACT_FE_API_F64(selu, cact_fe_selu, (), ())
 #ifdef __FP_FAST_FMAF
-/* gelu float32: the value from cact_fe32f_gelu (also in the fused pair, so
-   that it equals the forward function), the derivative from cact_fe32_gelu */
+/* gelu float32: cact_fe32f_gelu, one body for the value, the derivative and
+   the fused pair (GCC drops what a loop does not use) */
 CACT_FE_API_F64(gelu, cact_fe_gelu, (), ())
-CACT_FE_INLINE float cact_gelu_f32(float z)
+CACT_FE_INLINE float cact_gelu_fwd_deriv_f32(float z, float *d)
 {
-    return cact_fe32f_gelu(z);
+    return cact_fe32f_gelu(z, d);
 }
-CACT_FE_INLINE float cact_gelu_derivative_f32(float z)
-{
-    double d;
-    cact_fe32_gelu((double)z, &d);
-    return (float)d;
-}
-CACT_FWD_DERIV_FROM_SPLIT(CACT_FE_INLINE, gelu, float, f32)
+CACT_SPLIT_FWD_DERIV(gelu, float, f32, (), ())
 #else
 CACT_FE_API(gelu, cact_fe_gelu, cact_fe32_gelu, cact_fe32_gelu, (), ())
 #endif

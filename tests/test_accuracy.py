@@ -199,6 +199,7 @@ FLOAT32_WORST = {
     "tanhshrink": ["0x1.f4df6p-1"],
     "tanhshrink_derivative": ["0x1.b4ab76p-1"],
     "gelu": ["-0x1.9e9562p+1", "-0x1.833036p+1"],
+    "gelu_derivative": ["-0x1.1c8964p+0", "-0x1.16445cp+0", "-0x1.9b6f8ep-2"],
     "elu": ["-0x1.677b76p-2", "-0x1.24946ep-2", "-0x1.20615p-2"],
     "elu_derivative": ["-0x1.78e2fcp+2", "-0x1.049d98p+4", "-0x1.4cb01ap+2"],
     "selu": ["-0x1.565e4ep-2"],

@@ -46,8 +46,12 @@ cact_fe32f_gelu (src/cact_family_erf.h), the float arithmetic with FMA, a = |z|:
 a in [0.675, 15], V of degree 10 fitted by least squares in the error of
 1/F (the float sqrt(2 pi) exact in the formula); and for |z| <= 0.675,
 (Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2, 1/sqrt(2 pi) = ch + cl, s1 of
-degree 3 fitted in the relative error.  Coefficients rounded to float from the
-lowest degree up, each rounding followed by a refit of the higher ones.
+degree 3 fitted in the relative error; for the derivative, (gelu'(z) - 1/2)/z =
+2 ch + (2 cl + w k(w)) on the same w, k of degree 3, and near the root z0 of
+gelu' (z0 = z0h + z0l in floats), gelu'(z)/(z - z0) = h0h + (h0l + x m(x)),
+x = z - z0h in [-0.35, 0.35], m of degree 6, h0h + h0l its value at x = 0.
+Coefficients rounded to float from the lowest degree up, each rounding
+followed by a refit of the higher ones.
 
 python tools/fit_family_f32.py --log1p prints the coefficients of
 cact_log1p_01_f32 (src/cact_family_exp.h), which runs in float arithmetic:
@@ -275,7 +279,8 @@ def tanhshrink_f32(nodes=3000):
     fitted("u, (tanh a / a)^2 = 1 + w u(w)", "u", np.array([float(t(x)) for x in w]), 1.0, 1.0, 8)
 
 
-def gelu_f32(nodes=4000, lo=0.675, hi=15.0, k=3.0, v_terms=11, s_terms=4):
+def gelu_f32(nodes=4000, lo=0.675, hi=15.0, k=3.0, v_terms=11, s_terms=4, k_terms=4,
+             hw=0.35, m_terms=7):
     import numpy as np
 
     x = np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes)
@@ -304,8 +309,40 @@ def gelu_f32(nodes=4000, lo=0.675, hi=15.0, k=3.0, v_terms=11, s_terms=4):
     print(f"    /* (Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2 <= {lo}^2: s1 of degree "
           f"{s_terms - 1}, relative error {err:.1e} at the nodes */")
     print_float_array("s1", s1)
+    # (gelu'(z) - 1/2)/z = 2 ch + (2 cl + w k(w)), w = z^2 in [0, lo^2]
+    kw = np.array([float((gelu_derivative(mp.sqrt(mp.mpf(float(u)))) - mp.mpf(1) / 2)
+                         / mp.sqrt(mp.mpf(float(u)))) if u > 0 else float(2 * c) for u in w])
+    cols = np.stack([w ** i for i in range(1, k_terms + 1)], 1)
+    kc = float_lsq(cols, kw - 2 * (ch + cl), 1 / kw)
+    err = np.abs((2 * (ch + cl) + cols @ kc) / kw - 1).max()
+    print(f"    /* (gelu'(z) - 1/2)/z = 2 ch + (2 cl + w k(w)), w = z^2 <= {lo}^2: k of degree "
+          f"{k_terms - 1}, relative error {err:.1e} at the nodes */")
+    print_float_array("k", kc)
+    # gelu'(z)/(z - z0) = h0h + (h0l + x m(x)), x = z - z0h, |x| <= hw
+    z0 = mp.findroot(gelu_derivative, -0.75)
+    z0h = float(np.float32(float(z0)))
+    z0l = float(np.float32(float(z0 - mp.mpf(z0h))))
+
+    def hq(xx):
+        z = z0h + mp.mpf(float(xx))
+        return mp.diff(gelu_derivative, z0) if abs(z - z0) < mp.mpf(10) ** -40 \
+            else gelu_derivative(z) / (z - z0)
+
+    xs = hw * x
+    hv = np.array([float(hq(xx)) for xx in xs])
+    h0 = hq(0)
+    h0h = float(np.float32(float(h0)))
+    h0l = float(np.float32(float(h0 - mp.mpf(h0h))))
+    cols = np.stack([xs ** i for i in range(1, m_terms + 1)], 1)
+    mc = float_lsq(cols, hv - (h0h + h0l), 1 / hv)
+    err = np.abs((h0h + h0l + cols @ mc) / hv - 1).max()
+    print(f"    /* gelu'(z)/(z - z0) = h0h + (h0l + x m(x)), x = z - z0h, |x| <= {hw}: m of degree "
+          f"{m_terms - 1}, relative error {err:.1e} at the nodes */")
+    print_float_array("m", mc)
     print(f"    const float ch = {float_literal(ch)}, cl = {float_literal(cl)}, "
           f"ih = {float_literal(ih)};")
+    print(f"    const float z0h = {float_literal(z0h)}, z0l = {float_literal(z0l)};")
+    print(f"    const float h0h = {float_literal(h0h)}, h0l = {float_literal(h0l)};")
 
 
 def log1p_q(terms=10, nodes=6000):
