@@ -352,8 +352,8 @@ def softmax(z, /, *, axis=-1, out=None):
     Softmax along ``axis``: ``y_k = exp(z_k) / sum_j exp(z_j)``.
 
     Rows of up to 64 entries that all lie within +-700 are taken as they are
-    (every ``exp(z_k)`` is then a normal float64, computed in float64 for
-    float32 too); other rows have their maximum subtracted first, and the
+    (every ``exp(z_k)`` is then a normal float64, computed in float64, or for
+    float32 rows within +-64 in float32, where it is a normal float32); other rows have their maximum subtracted first, and the
     rounding error of each ``z_k - max`` is carried into the exponential
     (float32 rows of up to 64 take the difference in float64, where that error
     is below float32's needs). The sum is compensated for float64 and taken in

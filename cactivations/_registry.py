@@ -433,8 +433,8 @@ ACTIVATIONS = {
                 "where exp(d) does not underflow. "
                 "The sum is compensated for float64 and a plain double sum for float32 "
                 "(within about 2^-36 relative); the float32 exponentials are computed in "
-                "double for rows of at most 64 entries and in float arithmetic for longer "
-                "rows. A row holding NaN or +inf, or all -inf, gives NaN, as "
+                "float arithmetic, except for rows of at most 64 entries not all within "
+                "+-64 (in double). A row holding NaN or +inf, or all -inf, gives NaN, as "
                 "scipy.special.softmax does."
             ),
             sweep=((-300.0, 300.0), (-300.0, 300.0)),

@@ -563,8 +563,10 @@ CACT_INLINE float cact_quot_ff(float a, float b, float inv)
 }
 
 /*
- * y_k = y_k / s for a row 0 <= y_k <= s, s >= 1 (the normalization of a long
- * softmax row, its exponentials stored in y).  float64: cact_quot_f64.
+ * y_k = y_k / s for a row 0 <= y_k <= s (the normalization of a softmax row,
+ * its exponentials stored in y), s >= 1 or, for float32, 1/s a normal float
+ * with 2^-24/s normal too (the short rows of cact_exp_within_ff: s between
+ * exp(-64) and 64 exp(64)).  float64: cact_quot_f64.
  * float32 with FMA, in float arithmetic (twice the lanes, no conversions):
  * 1/s = ih + il as two floats (within 2^-48 relative) and y_k ih + y_k il in
  * one fma, so the float is the correctly rounded y_k / s except where that
@@ -796,6 +798,18 @@ CACT_INLINE double cact_exp_within_f64(double x)
 {
     double em1;
     return cact_exp_d32_acc(x, &em1);
+}
+/*
+ * exp(x) in float arithmetic for |x| <= 64, where it is a normal float (the
+ * float32 short softmax rows within that range): x = k ln2 + r and exp(r) =
+ * 1 + p as in cact_exp_neg_parts_f32, whose reduction and polynomial hold for
+ * x > 0 too (its clamp acts below -109 only), and (1 + p) 2^k.
+ */
+CACT_INLINE float cact_exp_within_ff(float x)
+{
+    float p, s;
+    cact_exp_neg_parts_f32(x, &p, &s);
+    return (s + s * p) * 0x1p-32f;
 }
 
 /*

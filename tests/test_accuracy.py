@@ -537,7 +537,8 @@ ROW_SIZES = (1, 2, 10, 100, 1000)
 def softmax_rows(K, dtype):
     """Rows of K logits up to +-300: bulk, full range, wide rows mixing +-300,
     rows where one logit dominates (mildly and overwhelmingly), ties; rows
-    around and beyond +-700; and rows spread up to +-1e38."""
+    within and around +-64, around and beyond +-700; and rows spread up to
+    +-1e38."""
     rng = np.random.default_rng(_seed("softmax", K, np.dtype(dtype).name))
     rows = [rng.standard_normal(K) * 3 for _ in range(3)]
     rows.append(rng.uniform(-300, 300, K))
@@ -558,6 +559,9 @@ def softmax_rows(K, dtype):
     rows.append(np.full(K, 7.3))
     rows.append(7.3 + rng.standard_normal(K) * 1e-5)
     rows.append(rng.standard_normal(K) * 3 - 250)
+    # float32 rows within +-64 run in float arithmetic, others not
+    rows.append(rng.uniform(-64, 64, K))
+    rows.append(np.where(rng.random(K) < 0.5, -1, 1) * rng.uniform(63.5, 64.5, K))
     # beyond +-700, where the short rows are shifted by their maximum (the rows
     # above are taken without the shift), and rows straddling that bound
     rows.append(rng.standard_normal(K) * 3 + 1e4)
