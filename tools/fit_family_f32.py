@@ -254,6 +254,19 @@ def print_float_array(var, cf, sign=1.0):
     print("    };")
 
 
+def print_fitted(comment, var, x, f, c0, terms, sign=1.0, indent=""):
+    """f = c0 + x P(x) at the nodes x, P of degree terms - 1 with float
+    coefficients (float_lsq, in the relative error of f), printed as the
+    float array var (times sign) under the comment and its error."""
+    import numpy as np
+
+    cols = np.stack([x ** i for i in range(1, terms + 1)], 1)
+    cf = float_lsq(cols, f - c0, 1 / f)
+    err = np.abs((c0 + cols @ cf) / f - 1).max()
+    print(f"{indent}/* {comment}, relative error {err:.1e} at the nodes */")
+    print_float_array(var, cf, sign)
+
+
 def tanhshrink_f32(nodes=3000):
     import numpy as np
 
@@ -262,11 +275,7 @@ def tanhshrink_f32(nodes=3000):
 
     def fitted(name, var, f, c0, sign, terms):
         """f = c0 + sign w P(w), P of degree terms - 1 with float coefficients"""
-        a = np.stack([w ** i for i in range(1, terms + 1)], 1)
-        cf = float_lsq(a, f - c0, 1 / f)
-        err = np.abs((c0 + a @ cf) / f - 1).max()
-        print(f"/* {name}: degree {terms - 1}, relative error {err:.1e} at the nodes */")
-        print_float_array(var, cf, sign)
+        print_fitted(f"{name}: degree {terms - 1}", var, w, f, c0, terms, sign)
 
     def t(x):
         if x == 0:
@@ -303,21 +312,13 @@ def gelu_f32(nodes=4000, lo=0.675, hi=15.0, k=3.0, v_terms=11, s_terms=4, k_term
     w = lo * lo * (x + 1) / 2
     sw = np.array([float((mp.ncdf(mp.sqrt(mp.mpf(float(u)))) - mp.mpf(1) / 2)
                          / mp.sqrt(mp.mpf(float(u)))) if u > 0 else float(c) for u in w])
-    cols = np.stack([w ** i for i in range(1, s_terms + 1)], 1)
-    s1 = float_lsq(cols, sw - (ch + cl), 1 / sw)
-    err = np.abs((ch + cl + cols @ s1) / sw - 1).max()
-    print(f"    /* (Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2 <= {lo}^2: s1 of degree "
-          f"{s_terms - 1}, relative error {err:.1e} at the nodes */")
-    print_float_array("s1", s1)
+    print_fitted(f"(Phi(z) - 1/2)/z = ch + (cl + w s1(w)), w = z^2 <= {lo}^2: s1 of degree "
+                 f"{s_terms - 1}", "s1", w, sw, ch + cl, s_terms, indent="    ")
     # (gelu'(z) - 1/2)/z = 2 ch + (2 cl + w k(w)), w = z^2 in [0, lo^2]
     kw = np.array([float((gelu_derivative(mp.sqrt(mp.mpf(float(u)))) - mp.mpf(1) / 2)
                          / mp.sqrt(mp.mpf(float(u)))) if u > 0 else float(2 * c) for u in w])
-    cols = np.stack([w ** i for i in range(1, k_terms + 1)], 1)
-    kc = float_lsq(cols, kw - 2 * (ch + cl), 1 / kw)
-    err = np.abs((2 * (ch + cl) + cols @ kc) / kw - 1).max()
-    print(f"    /* (gelu'(z) - 1/2)/z = 2 ch + (2 cl + w k(w)), w = z^2 <= {lo}^2: k of degree "
-          f"{k_terms - 1}, relative error {err:.1e} at the nodes */")
-    print_float_array("k", kc)
+    print_fitted(f"(gelu'(z) - 1/2)/z = 2 ch + (2 cl + w k(w)), w = z^2 <= {lo}^2: k of degree "
+                 f"{k_terms - 1}", "k", w, kw, 2 * (ch + cl), k_terms, indent="    ")
     # gelu'(z)/(z - z0) = h0h + (h0l + x m(x)), x = z - z0h, |x| <= hw
     z0 = mp.findroot(gelu_derivative, -0.75)
     z0h = float(np.float32(float(z0)))
@@ -333,12 +334,8 @@ def gelu_f32(nodes=4000, lo=0.675, hi=15.0, k=3.0, v_terms=11, s_terms=4, k_term
     h0 = hq(0)
     h0h = float(np.float32(float(h0)))
     h0l = float(np.float32(float(h0 - mp.mpf(h0h))))
-    cols = np.stack([xs ** i for i in range(1, m_terms + 1)], 1)
-    mc = float_lsq(cols, hv - (h0h + h0l), 1 / hv)
-    err = np.abs((h0h + h0l + cols @ mc) / hv - 1).max()
-    print(f"    /* gelu'(z)/(z - z0) = h0h + (h0l + x m(x)), x = z - z0h, |x| <= {hw}: m of degree "
-          f"{m_terms - 1}, relative error {err:.1e} at the nodes */")
-    print_float_array("m", mc)
+    print_fitted(f"gelu'(z)/(z - z0) = h0h + (h0l + x m(x)), x = z - z0h, |x| <= {hw}: m of "
+                 f"degree {m_terms - 1}", "m", xs, hv, h0h + h0l, m_terms, indent="    ")
     print(f"    const float ch = {float_literal(ch)}, cl = {float_literal(cl)}, "
           f"ih = {float_literal(ih)};")
     print(f"    const float z0h = {float_literal(z0h)}, z0l = {float_literal(z0l)};")
