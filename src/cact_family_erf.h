@@ -620,7 +620,8 @@ CACT_FE_INLINE double cact_fe32_gelu(double z, double *d)
  *                 most 1.6 times where z K cancels against 1/2, z >= -0.40);
  *   otherwise:    g = exp(-z^2/2) (a c - F), a c - F = uh + ul from F = r +
  *                 r (1 - r D) and a ch exactly (r <= a ch where this serves
- *                 z < 0, so that the first sum is exact by Fast2Sum), g =
+ *                 z < 0, so that the first sum is exact by Fast2Sum; for
+ *                 z > 0 ul may be inexact, far below an ulp of 1 + g), g =
  *                 (uh + (uh p + ul)) s 2^-32; gelu' = -g (z < 0, a > 1.10,
  *                 where the error of D is amplified by F/(a c - F) < 1.4)
  *                 or 1 + g (z > 0).
