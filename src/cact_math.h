@@ -821,7 +821,12 @@ CACT_INLINE float cact_exp_within_ff(float x)
  * For K from 16 to 64 that made the float32 softmax_backward kernel (then
  * with one flat loop after the dots) 1.4-1.7x faster (AVX-512; AVX2
  * 1.1-1.5x, baseline 1.1-1.2x), the others 1.0-1.5x; for K of 8 to 15 it
- * is no faster (the float32 maximum 0.8x on AVX-512).
+ * is no faster (the float32 maximum 0.8x on AVX-512).  float32 row dots of
+ * K >= CACT_DOT_LANES take cact_dot_f32 instead where it runs in vectors
+ * (AVX): its 32 lanes and its tail of 4 made them 1.5-1.8x faster than the
+ * 8 lanes for K from 32 to 64, softmax_backward 1.2-1.27x (AVX2, blocks of
+ * 10^5 floats); float64 dots, memory-bound there, were no faster (0.9x at
+ * K = 48 and 56).
  * Shorter rows run across rows: the dot four rows at a
  * time (four independent chains; a last group of fewer than four rows
  * repeats the last row in the unused slots), the sum and the maximum with k
@@ -864,6 +869,11 @@ CACT_INLINE void cact_rows_dot_##T(const C *a, const C *c, const C *b,         \
                                    ptrdiff_t R, ptrdiff_t K, double *out)      \
 {                                                                              \
     ptrdiff_t r, k, j;                                                         \
+    if (CACT_DOT_VEC && sizeof(C) == 4 && K >= CACT_DOT_LANES) {               \
+        for (r = 0; r < R; r++)                                                \
+            out[r] = cact_dot_##T(a + r * K, c ? c + r * K : NULL, b + r * K, K); \
+        return;                                                                \
+    }                                                                          \
     if (K >= CACT_ROW_LANES_FROM) {                                            \
         for (r = 0; r < R; r++)                                                \
             CACT_ROW_IN_LANES(out[r], r * K, K, 0.0, CACT_UPD_DOT, CACT_ADD);  \
@@ -921,8 +931,6 @@ CACT_INLINE int cact_rows_max_##T(const C *a, ptrdiff_t R, ptrdiff_t K,        \
         }                                                                      \
     return nan;                                                                \
 }
-CACT_ROWS_REDUCTIONS(f32, float)
-CACT_ROWS_REDUCTIONS(f64, double)
 
 /*
  * CACT_TREE(s, N, UPD): the N lanes of s folded into s[0] pairwise, lane j
@@ -946,15 +954,18 @@ CACT_ROWS_REDUCTIONS(f64, double)
  * float32 with c: (a - c) b; a product of two floats is exact) differ in
  * their last bits between the baseline and the FMA builds.
  */
-#define CACT_TREE_LEVEL(s, N, W, UPD)                                          \
-    if ((N) > (W))                                                             \
+#define CACT_TREE_LEVEL(s, N, M, W, UPD)                                       \
+    if ((N) > (W) && (W) >= (M))                                               \
         for (j_ = 0; j_ < (W); j_++)                                           \
             UPD((s)[j_], (s)[j_ + (W)]);
-#define CACT_TREE(s, N, UPD)                                                   \
+/* CACT_TREE_TO(s, N, M, UPD): the same levels down to M lanes (M a power of
+   2 up to N), which CACT_TREE then folds on */
+#define CACT_TREE_TO(s, N, M, UPD)                                             \
     do { int j_;                                                               \
-         CACT_TREE_LEVEL(s, N, 16, UPD) CACT_TREE_LEVEL(s, N, 8, UPD)          \
-         CACT_TREE_LEVEL(s, N, 4, UPD) CACT_TREE_LEVEL(s, N, 2, UPD)           \
-         CACT_TREE_LEVEL(s, N, 1, UPD) } while (0)
+         CACT_TREE_LEVEL(s, N, M, 16, UPD) CACT_TREE_LEVEL(s, N, M, 8, UPD)    \
+         CACT_TREE_LEVEL(s, N, M, 4, UPD) CACT_TREE_LEVEL(s, N, M, 2, UPD)     \
+         CACT_TREE_LEVEL(s, N, M, 1, UPD) } while (0)
+#define CACT_TREE(s, N, UPD) CACT_TREE_TO(s, N, 1, UPD)
 /* the NV vectors v folded into v[0] (CACT_TREE), whose lanes are copied to
    the array s; nl = their number, the lanes of s left to fold */
 #define CACT_TREE_OUT(v, NV, UPD, s, nl)                                       \
@@ -1055,6 +1066,10 @@ typedef int64_t cact_vdi __attribute__((vector_size(CACT_VBYTES)));
    additions of one lane wait on each other only every fourth vector (the
    latency of an addition, not the loads, bounds a single accumulator) */
 #define CACT_DOT_LANES 32
+/* the elements past the last whole CACT_DOT_LANES, once those lanes are
+   folded down to CACT_DOT_TAIL (one AVX vector of doubles), go into these
+   lanes too, CACT_DOT_TAIL at a time, not into one chain of additions */
+#define CACT_DOT_TAIL 4
 #define CACT_VLEN_f64 (CACT_VBYTES / 8)
 #define CACT_ROW_REDUCTIONS(T, C)                                              \
 /* sum of x (SQ = 0) or of (x - y)^2 (SQ = 1, y != NULL) over the lanes, in   \
@@ -1095,17 +1110,21 @@ CACT_DOT_INLINE double cact_dot_##T(const C *a, const C *c, const C *b,       \
 {                                                                              \
     double s[CACT_DOT_LANES] = {0}, t = 0.0;                                   \
     ptrdiff_t i = 0;                                                           \
-    int j, nl = CACT_DOT_LANES;                                                \
+    int j;                                                                     \
     if (CACT_DOT_VEC) {                                                        \
         CACT_LANES_DOT_V(T)                                                    \
     } else {                                                                   \
         for (; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES)                   \
             for (j = 0; j < CACT_DOT_LANES; j++)                               \
                 s[j] += CACT_DIFF_PROD(a, c, b, i + j);                        \
+        CACT_TREE_TO(s, CACT_DOT_LANES, CACT_DOT_TAIL, CACT_ADD_TO);           \
+        for (; i + CACT_DOT_TAIL <= n; i += CACT_DOT_TAIL)                     \
+            for (j = 0; j < CACT_DOT_TAIL; j++)                                \
+                s[j] += CACT_DIFF_PROD(a, c, b, i + j);                        \
     }                                                                          \
     for (; i < n; i++)                                                         \
         t += CACT_DIFF_PROD(a, c, b, i);                                       \
-    CACT_TREE(s, nl, CACT_ADD_TO);      /* nl lanes left to fold */            \
+    CACT_TREE(s, CACT_DOT_TAIL, CACT_ADD_TO);                                  \
     return t + s[0];                                                           \
 }                                                                              \
 /* maximum of x in CACT_MAX_LANES_T lanes of its own type (an elementwise      \
@@ -1219,28 +1238,35 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
              }                                                                 \
              va *= vb_; } while (0)
 /* the lanes of cact_dot_T as CACT_DOT_LANES / CACT_VLEN_f64 vectors of
-   doubles, folded in registers (CACT_TREE_OUT): the same operations as the
-   scalar loop, lane by lane; cc is c or NULL (two copies, so that neither
-   tests c in its loop) */
+   doubles, folded in registers (CACT_TREE) into one vector, which takes the
+   tail: the same operations as the scalar loops, lane by lane; cc is c or
+   NULL (two copies, so that neither tests c in its loop) */
 #define CACT_DOT_V(T, cc)                                                      \
-        if (n >= CACT_DOT_LANES) {                                             \
-            cact_vd sv[CACT_DOT_LANES / CACT_VLEN_f64], va;                    \
+        {   cact_vd sv[CACT_DOT_LANES / CACT_VLEN_f64], va;                    \
             int v;                                                             \
-            /* the first products start the lanes (0 + p is p: the sign of    \
-               a zero lane may differ, which no sum with t = +0 shows) */     \
-            for (v = 0; v < CACT_DOT_LANES / CACT_VLEN_f64; v++) {             \
-                CACT_DOT_V_LOAD(T, va, cc, 0, v);                              \
-                sv[v] = va;                                                    \
-            }                                                                  \
-            for (i = CACT_DOT_LANES; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES) \
+            if (n >= CACT_DOT_LANES) {                                         \
+                /* the first products start the lanes (0 + p is p: the sign   \
+                   of a zero lane may differ, which no sum with t = +0        \
+                   shows) */                                                   \
                 for (v = 0; v < CACT_DOT_LANES / CACT_VLEN_f64; v++) {         \
-                    CACT_DOT_V_LOAD(T, va, cc, i, v);                          \
-                    sv[v] += va;                                               \
+                    CACT_DOT_V_LOAD(T, va, cc, 0, v);                          \
+                    sv[v] = va;                                                \
                 }                                                              \
-            CACT_TREE_OUT(sv, CACT_DOT_LANES / CACT_VLEN_f64, CACT_ADD_TO, s, nl); \
+                for (i = CACT_DOT_LANES; i + CACT_DOT_LANES <= n; i += CACT_DOT_LANES) \
+                    for (v = 0; v < CACT_DOT_LANES / CACT_VLEN_f64; v++) {     \
+                        CACT_DOT_V_LOAD(T, va, cc, i, v);                      \
+                        sv[v] += va;                                           \
+                    }                                                          \
+                CACT_TREE(sv, CACT_DOT_LANES / CACT_VLEN_f64, CACT_ADD_TO);    \
+            } else                                                             \
+                sv[0] = (cact_vd){0};                                          \
+            for (; i + CACT_DOT_TAIL <= n; i += CACT_DOT_TAIL) {  /* the tail */ \
+                CACT_DOT_V_LOAD(T, va, cc, i, 0);                              \
+                sv[0] += va;                                                   \
+            }                                                                  \
+            memcpy(s, &sv[0], sizeof sv[0]);                                   \
         }
 #define CACT_LANES_DOT_V(T)                                                    \
-        nl = CACT_VLEN_f64;     /* (also where n < CACT_DOT_LANES: zeros) */   \
         if (c) {                                                               \
             CACT_DOT_V(T, c)                                                   \
         } else {                                                               \
@@ -1253,6 +1279,9 @@ CACT_INLINE double cact_sqdiff_sum2_##T(const C *y, const C *t, ptrdiff_t n,   \
 #endif
 CACT_ROW_REDUCTIONS(f32, float)
 CACT_ROW_REDUCTIONS(f64, double)
+/* (after cact_dot_T, which cact_rows_dot_T calls) */
+CACT_ROWS_REDUCTIONS(f32, float)
+CACT_ROWS_REDUCTIONS(f64, double)
 
 /*
  * cact_sum_m1_f32(e, n): sum_i e_i - 1 for the exponentials 0 <= e_i <= 1 of
@@ -1275,6 +1304,8 @@ CACT_ROW_REDUCTIONS(f64, double)
 _Static_assert(CACT_TREE_OK(CACT_SUM1_LANES) && CACT_TREE_OK(CACT_DOT_LANES)
                && CACT_TREE_OK(CACT_MAX_LANES_f32) && CACT_TREE_OK(CACT_MAX_LANES_f64),
                "CACT_TREE folds a power of 2 of lanes, up to 32");
+_Static_assert(!CACT_DOT_VEC || CACT_VLEN_f64 == CACT_DOT_TAIL,
+               "cact_dot_T's vector path takes its tail one vector at a time");
 CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *ones)
 {
     double s[CACT_SUM1_LANES] = {0}, t = 0.0, u = 0.0, x;
