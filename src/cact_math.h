@@ -826,7 +826,9 @@ CACT_INLINE float cact_exp_within_ff(float x)
  * (AVX): its 32 lanes and its tail of 4 made them 1.5-1.8x faster than the
  * 8 lanes for K from 32 to 64, softmax_backward 1.2-1.27x (AVX2, blocks of
  * 10^5 floats); float64 dots, memory-bound there, were no faster (0.9x at
- * K = 48 and 56).
+ * K = 48 and 56).  Without AVX such rows stay in the 8 lanes (cact_dot_f32's
+ * scalar lanes were 0.6-0.7x there), so their dots differ in the last bits
+ * between the baseline and the AVX builds (another order of summation).
  * Shorter rows run across rows: the dot four rows at a
  * time (four independent chains; a last group of fewer than four rows
  * repeats the last row in the unused slots), the sum and the maximum with k
@@ -1304,8 +1306,10 @@ CACT_ROWS_REDUCTIONS(f64, double)
 _Static_assert(CACT_TREE_OK(CACT_SUM1_LANES) && CACT_TREE_OK(CACT_DOT_LANES)
                && CACT_TREE_OK(CACT_MAX_LANES_f32) && CACT_TREE_OK(CACT_MAX_LANES_f64),
                "CACT_TREE folds a power of 2 of lanes, up to 32");
-_Static_assert(!CACT_DOT_VEC || CACT_VLEN_f64 == CACT_DOT_TAIL,
+#if CACT_DOT_VEC
+_Static_assert(CACT_VLEN_f64 == CACT_DOT_TAIL,
                "cact_dot_T's vector path takes its tail one vector at a time");
+#endif
 CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *ones)
 {
     double s[CACT_SUM1_LANES] = {0}, t = 0.0, u = 0.0, x;
