@@ -660,14 +660,15 @@ def _float32_ulp_errors(got, exact):
     return np.abs(got - exact) / ulp
 
 
-@pytest.mark.parametrize("K", [48, 64, 300])
+@pytest.mark.parametrize("K", [40, 47, 48, 64, 300])
 def test_softmax_backward_float32_float_pass(K):
     """Rows of 48 or more run the elementwise pass in float on CPUs with FMA
     (the dot as a pair of floats; rows of up to 64 by blocks of rows, longer
     ones one by one): within 1 ULP of the exact y (g - dot) of the same
     float32 inputs, also where g_k cancels against dot; g - dot beyond
     float's range takes the double path (finite results stay finite), also in
-    place."""
+    place.  Rows of 40 and 47 (the double pass) check the row dots of 32 or
+    more elements, whose elements past the first 32 go into the tail's lanes."""
     rng = np.random.default_rng(_seed("softmax_backward_f32", K))
     y = func("softmax")((rng.standard_normal((4, K)) * 2).astype(np.float32))
     g = rng.standard_normal((4, K)).astype(np.float32)
