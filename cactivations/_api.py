@@ -353,14 +353,15 @@ def softmax(z, /, *, axis=-1, out=None):
 
     Rows of up to 64 entries that all lie within +-700 are taken as they are
     (every ``exp(z_k)`` is then a normal float64, computed in float64, or for
-    float32 rows within +-64 in float32, where it is a normal float32); other rows have their maximum subtracted first, and the
-    rounding error of each ``z_k - max`` is carried into the exponential
-    (float32 rows of up to 64 take the difference in float64, where that error
-    is below float32's needs). The sum is compensated for float64 and taken in
-    float64 for float32, so the result is accurate to a few ULP even for rows
-    of thousands of logits spread over hundreds of units. As
-    ``scipy.special.softmax``: a row holding
-    NaN or +inf, or made only of -inf, gives NaN. ``softmax([0, z])[1]`` is
+    float32 rows within +-64 in float32, where it is a normal float32); other
+    rows have their maximum subtracted first, and the rounding error of each
+    ``z_k - max`` is carried into the exponential (float32 rows of up to 64
+    take the difference in float64, where that error is below float32's
+    needs). The sum is compensated for float64 and taken in float64 for
+    float32, so the result is accurate to a few ULP even for rows of
+    thousands of logits spread over hundreds of units. As
+    ``scipy.special.softmax``: a row holding NaN or +inf, or made only of
+    -inf, gives NaN. ``softmax([0, z])[1]`` is
     ``sigmoid(z)``.
 
     Parameters
