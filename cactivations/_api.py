@@ -353,16 +353,16 @@ def softmax(z, /, *, axis=-1, out=None):
 
     Rows of up to 64 entries that all lie within +-700 are taken as they are
     (every ``exp(z_k)`` is then a normal float64, computed in float64, or for
-    float32 rows within +-64 in float32, where it is a normal float32); other
-    rows have their maximum subtracted first, and the rounding error of each
-    ``z_k - max`` is carried into the exponential (float32 rows of up to 64
-    take the difference in float64, where that error is below float32's
-    needs). The sum is compensated for float64 and taken in float64 for
-    float32, so the result is accurate to a few ULP even for rows of
-    thousands of logits spread over hundreds of units. As
-    ``scipy.special.softmax``: a row holding NaN or +inf, or made only of
-    -inf, gives NaN. ``softmax([0, z])[1]`` is
-    ``sigmoid(z)``.
+    float32 rows within +-64 in float32, where it is a normal float32), and so
+    are longer float32 rows within +-min(64, (100 - e) ln 2) (K entries,
+    2^(e-1) <= K < 2^e, so that the row sum stays below 2^100); other rows have
+    their maximum subtracted first, and the rounding error of each ``z_k -
+    max`` is carried into the exponential (float32 rows of up to 64 take the
+    difference in float64, where that error is below float32's needs). The sum
+    is compensated for float64 and taken in float64 for float32, so the result
+    is accurate to a few ULP even for rows of thousands of logits spread over
+    hundreds of units. As ``scipy.special.softmax``: a row holding NaN or +inf,
+    or made only of -inf, gives NaN. ``softmax([0, z])[1]`` is ``sigmoid(z)``.
 
     Parameters
     ----------
@@ -721,9 +721,14 @@ def softmax_cross_entropy_delta(z, target, /, *, axis=-1, out=None):
     With ``p = softmax(z)`` along ``axis`` and ``E = -sum t log p`` (summed
     over every row; divide by the number of rows for PyTorch's default mean):
     ``delta = dE/dz = p sum_k t_k - t``, which is ``p - t`` for targets that
-    sum to 1. ``log p`` is computed as `log_softmax` does, so the loss stays
-    finite and exact for logits of any size (``1e4`` and beyond); terms with
-    ``t_k = 0`` contribute nothing, even where ``p_k`` underflows to 0.
+    sum to 1. ``log p_k`` is taken as `log_softmax` takes it, ``z_k - m -
+    log1p(s)``, ``m`` the row's maximum and ``s`` the sum of ``exp(z_j - m)``
+    over every entry but one maximum (float32 rows that `softmax` takes
+    unshifted, in float arithmetic, may take ``s`` from the same ``exp(z_j)``
+    as ``p``, each over the largest), so the loss stays finite and exact for
+    logits of any size (``1e4`` and beyond) and keeps its relative accuracy
+    where it is tiny; terms with ``t_k = 0`` contribute nothing, even where
+    ``p_k`` underflows to 0.
 
     Parameters
     ----------

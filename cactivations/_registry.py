@@ -427,7 +427,9 @@ ACTIVATIONS = {
             numerics=(
                 "A row of at most 64 entries that all lie within +-700 is taken as "
                 "exp(z_k) / sum_j exp(z_j) directly (each exp(z_k) is then a normal "
-                "double). Other rows have their maximum m subtracted first; the "
+                "double); so is a float32 row of K entries within +-min(64, (100 - e) "
+                "ln 2), 2^(e-1) <= K < 2^e, in float arithmetic (each exp(z_k) a normal "
+                "float, the sum below 2^100). Other rows have their maximum m subtracted first; the "
                 "subtraction z_k - m is inexact for wide rows, so its rounding error r "
                 "(TwoSum) is carried into the exponential, exp(z_k - m) ~ exp(d)(1 + r), "
                 "where exp(d) does not underflow. "

@@ -1299,6 +1299,10 @@ CACT_ROWS_REDUCTIONS(f64, double)
  * (cact_sum_add, about 2^-53 more), so the result is within about 2^-36
  * relative of the exact sum for any n; the same bits for every instruction
  * set and thread count.  (float64 rows keep the compensated cact_sum2_f64.)
+ * cact_sum_rel_m1_f32(e, n, c): the same relative to c = max e_i (the
+ * unshifted exponentials exp(z_i) of a float32 row): sum_i e_i / c - 1, the
+ * terms equal to c counted apart and the others' sum divided by c
+ * (cact_sum_m1_f32 is c = 1).
  */
 #define CACT_SUM1_LANES 16
 #define CACT_SUM1_BLOCK 65536
@@ -1310,59 +1314,63 @@ _Static_assert(CACT_TREE_OK(CACT_SUM1_LANES) && CACT_TREE_OK(CACT_DOT_LANES)
 _Static_assert(CACT_VLEN_f64 == CACT_DOT_TAIL,
                "cact_dot_T's vector path takes its tail one vector at a time");
 #endif
-CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double *ones)
+CACT_INLINE double cact_sum_m1_block_f32(const float *e, ptrdiff_t n, double c, double *ones)
 {
     double s[CACT_SUM1_LANES] = {0}, t = 0.0, u = 0.0, x;
     ptrdiff_t i = 0;
     int j, nl = CACT_SUM1_LANES;
 #if CACT_VLANES
-    {   /* the terms >= 1 are masked out of the lanes and counted in c (as
-           -1 per term < 1) */
-        cact_vd sv[CACT_SUM1_LANES / CACT_VLEN_f64], one = {0}, a;
-        cact_vdi k, c = {0};
+    {   /* the terms >= c are masked out of the lanes and counted in cn (as
+           -1 per term < c) */
+        cact_vd sv[CACT_SUM1_LANES / CACT_VLEN_f64], cv = {0}, a;
+        cact_vdi k, cn = {0};
         int v;
-        one += 1.0;
+        cv += c;
         for (v = 0; v < CACT_SUM1_LANES / CACT_VLEN_f64; v++)
-            sv[v] = one - one;
+            sv[v] = cv - cv;
         for (; i + CACT_SUM1_LANES <= n; i += CACT_SUM1_LANES)
             for (v = 0; v < CACT_SUM1_LANES / CACT_VLEN_f64; v++) {
                 CACT_VD_LOAD_f32(a, e + i + v * CACT_VLEN_f64);
-                k = a < one;
+                k = a < cv;
                 sv[v] += (cact_vd)((cact_vdi)a & k);
-                c += k;
+                cn += k;
             }
         CACT_TREE_OUT(sv, CACT_SUM1_LANES / CACT_VLEN_f64, CACT_ADD_TO, s, nl);
         u = (double)i;
         for (j = 0; j < CACT_VLEN_f64; j++)
-            u += (double)c[j];
+            u += (double)cn[j];
     }
 #else
     for (; i + CACT_SUM1_LANES <= n; i += CACT_SUM1_LANES)
         for (j = 0; j < CACT_SUM1_LANES; j++) {
             x = (double)e[i + j];
-            s[j] += x < 1.0 ? x : 0.0;
-            u += x < 1.0 ? 0.0 : 1.0;
+            s[j] += x < c ? x : 0.0;
+            u += x < c ? 0.0 : 1.0;
         }
 #endif
     for (; i < n; i++) {
         x = (double)e[i];
-        t += x < 1.0 ? x : 0.0;
-        u += x < 1.0 ? 0.0 : 1.0;
+        t += x < c ? x : 0.0;
+        u += x < c ? 0.0 : 1.0;
     }
     CACT_TREE(s, nl, CACT_ADD_TO);      /* nl lanes left to fold */
     *ones += u;
     t += s[0];
     return t;
 }
-CACT_INLINE double cact_sum_m1_f32(const float *e, ptrdiff_t n)
+CACT_INLINE double cact_sum_rel_m1_f32(const float *e, ptrdiff_t n, double c)
 {
     double hi = 0.0, lo = 0.0, ones = 0.0;
     ptrdiff_t i, b;
     for (i = 0; i < n; i += CACT_SUM1_BLOCK) {
         b = n - i < CACT_SUM1_BLOCK ? n - i : CACT_SUM1_BLOCK;
-        cact_sum_add(&hi, &lo, cact_sum_m1_block_f32(e + i, b, &ones));
+        cact_sum_add(&hi, &lo, cact_sum_m1_block_f32(e + i, b, c, &ones));
     }
-    return ((ones - 1.0) + hi) + lo;
+    return ((ones - 1.0) + hi / c) + lo / c;
+}
+CACT_INLINE double cact_sum_m1_f32(const float *e, ptrdiff_t n)
+{
+    return cact_sum_rel_m1_f32(e, n, 1.0);
 }
 
 #endif /* CACT_MATH_H */

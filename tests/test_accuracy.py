@@ -634,6 +634,44 @@ def test_softmax_ulp_long_row(fname, dtype, mp_cache):
                "row of 70001")
 
 
+@pytest.mark.parametrize("K", [10, 64, 65, 1000])
+@pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
+def test_softmax_cross_entropy_loss_ulp_of_rows(dtype, K):
+    """The loss of one row (class index) against mpmath: log1p of the terms but
+    one maximum's plus (max - z_c). float32 rows within min(64, (100 - e) ln
+    2), 2^(e-1) <= K < 2^e, take the log1p from the unshifted exponentials of
+    the output (each over the largest; where their sum is small, the terms
+    below the largest summed apart), the others from the shifted ones;
+    confident rows (the loss as small as 1e-50, or rounding to a subnormal or
+    0) keep their relative accuracy."""
+    rng = np.random.default_rng(_seed("sce_long", np.dtype(dtype).name, K))
+    w = min(64.0, (100 - int(np.frexp(K)[1])) * np.log(2)) * 0.999
+    rows = [(rng.standard_normal(K) * 3, int(rng.integers(K))) for _ in range(3)]
+    for shift in (10, 20, 30, 45, 60):       # one logit far above the rest
+        z = rng.standard_normal(K) - shift
+        c = int(rng.integers(K))
+        z[c] = rng.uniform(0, 3) + (shift - 3 if shift > 50 else 0)
+        rows.append((np.clip(z, -w, w), c))
+    z = np.full(K, -w)
+    z[:3] = 1.5                               # three maxima
+    rows += [(z, 0), (z, 5), (np.full(K, -3.0), 1), (rng.uniform(-w, w, K), 2)]
+    z = rng.standard_normal(K) - 40
+    z[7] = w
+    rows.append((z, 7))
+    rows.append((rng.standard_normal(K) * 3 + 100, 3))      # beyond the bound
+    got, refs = [], []
+    with mpmath.workprec(PREC):
+        for z, c in rows:
+            z = z.astype(dtype)
+            got.append(np.asarray(func("softmax_cross_entropy_delta")(z[None], np.array([c])).loss))
+            row = [mpmath.mpf(float(v)) for v in z]
+            k = int(np.argmax(z))
+            s = mpmath.fsum(mpmath.exp(v - row[k]) for j, v in enumerate(row) if j != k)
+            refs.append(mpmath.log1p(s) + (row[k] - row[c]))
+    assert_ulp("softmax_cross_entropy_delta loss", dtype, list(range(len(rows))),
+               np.array(got), refs, f"rows of {K}")
+
+
 def test_every_rowwise_activation_has_an_accuracy_test():
     # the softmax tests above cover the rowwise rows of the registry
     assert set(PUBLIC_ROWWISE) <= {"softmax"}, (
