@@ -1286,6 +1286,57 @@ CACT_ROWS_REDUCTIONS(f32, float)
 CACT_ROWS_REDUCTIONS(f64, double)
 
 /*
+ * cact_row_sum_max_f32(a, K, &c): for a row of K >= CACT_ROW_LANES_FROM
+ * positive floats (the unshifted exponentials of a long softmax row),
+ * their sum with the bits of cact_rows_sum_f32(a, 1, K, &s) and in *c their
+ * maximum.  With AVX in one pass: the sum's 8 lanes as two vectors of
+ * doubles, the same additions in the same order as CACT_ROW_IN_LANES (the
+ * remainder in one chain, the lanes folded pairwise), and a float maximum
+ * per 8 elements, which the latency of the sum's additions leaves room for
+ * (one instruction, where cact_max_f32 spends a compare, a select and a NaN
+ * test per vector in a pass of its own).  Otherwise those two functions.
+ */
+#if defined(__AVX__) && CACT_VLANES
+_Static_assert(CACT_ROW_LANES == 8 && CACT_VLEN_f64 == 4 && CACT_VLEN_f32 == 8,
+               "cact_row_sum_max_f32 holds the 8 lanes in two vectors");
+#endif
+CACT_INLINE double cact_row_sum_max_f32(const float *a, ptrdiff_t K, double *c_out)
+{
+#if defined(__AVX__) && CACT_VLANES
+    __m256d l0 = _mm256_setzero_pd(), l1 = _mm256_setzero_pd(), w;
+    __m256 m = _mm256_setzero_ps();
+    double t = 0.0, s;
+    float mx, mm[8];
+    ptrdiff_t k;
+    int j;
+    for (k = 0; k + 8 <= K; k += 8) {
+        l0 = _mm256_add_pd(l0, _mm256_cvtps_pd(_mm_loadu_ps(a + k)));
+        l1 = _mm256_add_pd(l1, _mm256_cvtps_pd(_mm_loadu_ps(a + k + 4)));
+        m = _mm256_max_ps(_mm256_loadu_ps(a + k), m);
+    }
+    for (mx = 0.0f; k < K; k++) {
+        t += (double)a[k];
+        mx = a[k] > mx ? a[k] : mx;
+    }
+    /* ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7)), then + t: w holds
+       the four inner sums, the horizontal addition the two middle ones */
+    w = _mm256_add_pd(l0, l1);
+    w = _mm256_hadd_pd(w, w);
+    s = _mm_cvtsd_f64(_mm256_castpd256_pd128(w)) + _mm_cvtsd_f64(_mm256_extractf128_pd(w, 1));
+    _mm256_storeu_ps(mm, m);
+    for (j = 0; j < 8; j++)
+        mx = mm[j] > mx ? mm[j] : mx;
+    *c_out = (double)mx;
+    return s + t;
+#else
+    double s;
+    cact_rows_sum_f32(a, 1, K, &s);
+    cact_max_f32(a, K, c_out);
+    return s;
+#endif
+}
+
+/*
  * cact_sum_m1_f32(e, n): sum_i e_i - 1 for the exponentials 0 <= e_i <= 1 of
  * a float32 softmax row, one of which (a maximum's) is exactly 1: the sum of
  * all terms but that one, which log_softmax takes the log1p of.  The terms
