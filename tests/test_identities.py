@@ -367,6 +367,31 @@ def test_fused_losses_of_rows(K, dtype):
 
 
 @dtypes
+@pytest.mark.parametrize("K", list(range(65, 81)) + [127, 1000, 1003])
+def test_fused_losses_output_of_long_rows(K, dtype):
+    """Long rows of every length modulo 16 (the lanes of the row sums), typical
+    and confident (one logit far above the rest), within and beyond the range
+    that float32 takes without the shift: the output of softmax_cross_entropy_delta
+    and of squared_error_delta with softmax is softmax's bit for bit."""
+    rng = np.random.default_rng(K)
+    R = 6
+    z = rng.standard_normal((R, K)) * 3
+    z[1] = rng.standard_normal(K) - 30
+    z[1, K // 3] = 3                                     # a confident row
+    z[2] *= 15                                           # beyond +-64 in places
+    z[3, :] = 1.5                                        # all equal
+    z[4, ::5] = 7                                        # tied maxima
+    z = z.astype(dtype)
+    y = func("softmax")(z)
+    idx = rng.integers(0, K, R)
+    probs = rng.dirichlet(np.ones(K), R).astype(dtype)
+    for res in (func("softmax_cross_entropy_delta")(z, idx),
+                func("softmax_cross_entropy_delta")(z, probs),
+                func("squared_error_delta")(z, probs, activation="softmax")):
+        np.testing.assert_array_equal(res.output, y)
+
+
+@dtypes
 def test_binary_cross_entropy_output_and_loss(dtype):
     """sigmoid_binary_cross_entropy_delta: the output is sigmoid's bit for bit,
     delta = output - target, the loss matches a long-double formula (logits
