@@ -1294,7 +1294,9 @@ CACT_ROWS_REDUCTIONS(f64, double)
  * remainder in one chain, the lanes folded pairwise), and a float maximum
  * per 8 elements, which the latency of the sum's additions leaves room for
  * (one instruction, where cact_max_f32 spends a compare, a select and a NaN
- * test per vector in a pass of its own).  Otherwise those two functions.
+ * test per vector in a pass of its own): softmax_cross_entropy_delta on
+ * float32 rows of 65 to 1000, typical and confident, 1.03-1.13x faster than
+ * with the two passes (AVX2).  Otherwise those two functions.
  */
 #if defined(__AVX__) && CACT_VLANES
 _Static_assert(CACT_ROW_LANES == 8 && CACT_VLEN_f64 == 4 && CACT_VLEN_f32 == 8,
