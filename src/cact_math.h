@@ -1298,10 +1298,7 @@ CACT_ROWS_REDUCTIONS(f64, double)
  * float32 rows of 65 to 1000, typical and confident, 1.03-1.13x faster than
  * with the two passes (AVX2).  Otherwise those two functions.
  */
-#if defined(__AVX__) && CACT_VLANES
-_Static_assert(CACT_ROW_LANES == 8 && CACT_VLEN_f64 == 4 && CACT_VLEN_f32 == 8,
-               "cact_row_sum_max_f32 holds the 8 lanes in two vectors");
-#endif
+_Static_assert(CACT_ROW_LANES == 8, "cact_row_sum_max_f32 holds the lanes in two vectors of 4");
 CACT_INLINE double cact_row_sum_max_f32(const float *a, ptrdiff_t K, double *c_out)
 {
 #if defined(__AVX__) && CACT_VLANES

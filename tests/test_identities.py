@@ -369,10 +369,11 @@ def test_fused_losses_of_rows(K, dtype):
 @dtypes
 @pytest.mark.parametrize("K", list(range(65, 81)) + [127, 1000, 1003])
 def test_fused_losses_output_of_long_rows(K, dtype):
-    """Long rows of every length modulo 16 (the lanes of the row sums), typical
-    and confident (one logit far above the rest), within and beyond the range
-    that float32 takes without the shift: the output of softmax_cross_entropy_delta
-    and of squared_error_delta with softmax is softmax's bit for bit."""
+    """Long rows of every length modulo 16 (the row sum's 8 lanes, the masked
+    sum's 16), typical and confident (one logit far above the rest), within
+    and beyond the range that float32 takes without the shift: the output of
+    softmax_cross_entropy_delta and of squared_error_delta with softmax is
+    softmax's bit for bit."""
     rng = np.random.default_rng(K)
     R = 6
     z = rng.standard_normal((R, K)) * 3
