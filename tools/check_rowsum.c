@@ -1,11 +1,12 @@
 /*
- * cact_row_sum_max_f32 (src/cact_math.h: the one pass that gives
- * softmax_cross_entropy_delta's long float32 rows their sum and their largest
- * exponential) against the two functions it stands for, bit for bit: the sum
- * of cact_rows_sum_f32(a, 1, K, &s), which softmax divides by, and the maximum
- * of cact_max_f32.  Rows of K = 16 to 300 and longer ones up to 5000, of
- * positive floats spread over 2^-90 to 2^90 (the unshifted exponentials of
- * rows within float32's bound), with ties and one dominant term.
+ * cact_row_sum_max_f32 (src/cact_math.h: the one pass that gives the long
+ * float32 rows of softmax and its losses their sum, and the cross-entropy
+ * their largest exponential) against the two functions it stands for, bit for
+ * bit: the sum of cact_rows_sum_f32(a, 1, K, &s), which the short rows take,
+ * and the maximum of cact_max_f32.  Rows of K = 16 to 300 and longer ones
+ * up to 5000, of positive floats spread over 2^-90 to 2^90 (the unshifted
+ * exponentials of rows within float32's bound), with ties and one dominant
+ * term.
  *
  *   gcc -O2 -march=x86-64-v3 -Isrc tools/check_rowsum.c -o /tmp/check_rowsum -lm
  *   /tmp/check_rowsum      (the rows that differ; exit status 1 if any)
