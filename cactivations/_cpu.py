@@ -18,35 +18,10 @@ import importlib.util
 import os
 import warnings
 
-VARIANTS = ("baseline", "avx2", "avx512")
+from ._isa import VARIANTS, cpu_supports
+
 _MODULES = {"baseline": "_kernels", "avx2": "_kernels_avx2", "avx512": "_kernels_avx512"}
-# NumPy's names for the features each variant needs (X86_V3/X86_V4 where NumPy
-# has them; the individual features otherwise)
-_NEEDS = {
-    "baseline": (),
-    "avx2": (("X86_V3",), ("AVX", "AVX2", "FMA3", "F16C", "BMI2")),
-    "avx512": (("X86_V4",), ("AVX512F", "AVX512BW", "AVX512CD", "AVX512DQ", "AVX512VL")),
-}
 ENV = "CACTIVATIONS_CPU"
-
-
-def _cpu_features():
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__
-    except ImportError:  # pragma: no cover - NumPy without the table
-        return {}
-    return dict(__cpu_features__)
-
-
-def cpu_supports(variant, features=None):
-    """Does this CPU run ``variant``'s instructions?"""
-    if variant == "baseline":
-        return True
-    features = _cpu_features() if features is None else features
-    direct, parts = _NEEDS[variant]
-    if all(f in features for f in direct):
-        return all(features[f] for f in direct)
-    return bool(features) and all(features.get(f, False) for f in parts)
 
 
 def built():

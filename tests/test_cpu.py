@@ -95,3 +95,20 @@ def test_a_build_with_only_the_baseline():
     assert _cpu.choose(env="baseline", features=arm, available=["baseline"]) == "baseline"
     with pytest.warns(RuntimeWarning, match="not available here"):
         assert _cpu.choose(env="avx2", features=arm, available=["baseline"]) == "baseline"
+
+
+def test_the_variant_table_reads_without_the_package(tmp_path):
+    """tools/family_check*.py compile the C headers alone and read which
+    variants this CPU runs from cactivations/_isa.py by runpy, from a source
+    tree that may not be built: that file must not import the package."""
+    isa = os.path.join(os.path.dirname(os.path.abspath(_cpu.__file__)), "_isa.py")
+    code = (
+        "import runpy, sys;"
+        f"ns = runpy.run_path({isa!r});"
+        "assert not any(m.startswith('cactivations') for m in sys.modules), sorted(sys.modules);"
+        "print(' '.join(v for v in ns['VARIANTS'] if ns['cpu_supports'](v)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, cwd=tmp_path).stdout.split()
+    assert out == [v for v in _cpu.VARIANTS if _cpu.cpu_supports(v)]

@@ -37,9 +37,9 @@ from family_ref import LIMITS, REF, log1p  # noqa: E402
 
 FLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared"]
 # the package's variants (setup.py); x86-64-v4 (AVX-512) where this CPU runs it
-_CPU = __import__("runpy").run_path(str(ROOT / "cactivations" / "_cpu.py"))
+_ISA = __import__("runpy").run_path(str(ROOT / "cactivations" / "_isa.py"))  # no build needed
 MARCHES = ["-march=x86-64", "-march=x86-64-v3"] + (
-    ["-march=x86-64-v4"] if _CPU["cpu_supports"]("avx512") else [])
+    ["-march=x86-64-v4"] if _ISA["cpu_supports"]("avx512") else [])
 TYPES = {"f64": ("double", np.float64, ctypes.c_double),
          "f32": ("float", np.float32, ctypes.c_float)}
 NAMES = list(REF)

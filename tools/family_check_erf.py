@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = __import__("runpy").run_path(str(ROOT / "cactivations" / "_registry.py"))["ACTIVATIONS"]
 BOUND = 4.0
 VARIANTS = {"x86-64": ["-march=x86-64"], "x86-64-v3": ["-march=x86-64-v3"]}
-if __import__("runpy").run_path(str(ROOT / "cactivations" / "_cpu.py"))["cpu_supports"]("avx512"):
+if __import__("runpy").run_path(str(ROOT / "cactivations" / "_isa.py"))["cpu_supports"]("avx512"):
     VARIANTS["x86-64-v4"] = ["-march=x86-64-v4"]      # AVX-512, where this CPU runs it
 CFLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared"]
 SELU_SA = -1.7580993408473768599
