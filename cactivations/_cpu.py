@@ -10,7 +10,8 @@ At import the best variant that was built and that the CPU supports (as NumPy
 detects it) is used.  The environment variable ``CACTIVATIONS_CPU`` (one of the
 names above) lowers the choice, e.g. to test the baseline on a newer CPU; it
 cannot raise it above what the CPU supports.  Results agree across variants to
-within the documented accuracy (a few ULP), not bit for bit.
+within the documented accuracy (a few ULP), not bit for bit.  The table of
+variants and the CPU check are in cactivations._isa.
 """
 
 import importlib
