@@ -3,9 +3,11 @@
 ``src/_kernels.pyx.tp`` is rendered with Tempita from the table in
 ``cactivations/_registry.py`` (loaded by path: the package is not built yet)
 and compiled once per instruction-set variant: ``cactivations._kernels``
-(baseline: the compiler's default target, which runs on every CPU of the
-architecture) and, on x86-64, ``cactivations._kernels_avx2`` (x86-64-v3:
-AVX2, FMA) and ``cactivations._kernels_avx512`` (x86-64-v4: AVX-512).
+(baseline: on x86-64 for -march=x86-64, which every CPU of the architecture
+runs; elsewhere the compiler's default target) and, on x86-64,
+``cactivations._kernels_avx2`` (x86-64-v3: AVX2, FMA) and
+``cactivations._kernels_avx512`` (x86-64-v4: AVX-512).  The flags and targets
+are in ``cactivations/_isa.py``.
 ``cactivations._cpu`` imports the best one the CPU supports.
 
 Environment:
@@ -55,11 +57,13 @@ def x86_variants_buildable():
     return not host or host.endswith(("x86_64", "amd64"))
 
 
+# the variants, their flags and targets (cactivations/_isa.py, loaded by path)
+ISA = runpy.run_path(str(HERE / "cactivations" / "_isa.py"))
 # variant name -> extra compiler flags; the module is cactivations._kernels{suffix}
 VARIANTS = {"baseline": ("", [])}
 if x86_variants_buildable():
-    VARIANTS["avx2"] = ("_avx2", ["-march=x86-64-v3"])
-    VARIANTS["avx512"] = ("_avx512", ["-march=x86-64-v4"])
+    VARIANTS = {name: ("" if name == "baseline" else f"_{name}", [f"-march={march}"])
+                for name, march in ISA["X86_MARCH"].items()}
 # CACTIVATIONS_VARIANTS=baseline,avx2 builds only those (a quicker build for development)
 if os.environ.get("CACTIVATIONS_VARIANTS"):
     _keep = {v.strip() for v in os.environ["CACTIVATIONS_VARIANTS"].split(",")} | {"baseline"}
@@ -115,11 +119,9 @@ directives = {
     "initializedcheck": DEBUG,
     "cdivision": True,
 }
-# IEEE results are kept: no -ffast-math, no -march=native.  -fno-trapping-math
-# lets GCC if-convert the branch-free selects of src/cact_math.h into vector
-# blends (both sides of a select may be evaluated; floating-point traps are
-# never enabled under Python); -fno-math-errno: libm calls need not set errno.
-cflags = ["-O0", "-g"] if DEBUG else ["-O3", "-fno-trapping-math", "-fno-math-errno"]
+# IEEE results are kept: no -ffast-math, no -march=native (the flags and why:
+# cactivations/_isa.py)
+cflags = ["-O0", "-g"] if DEBUG else list(ISA["CFLAGS"])
 if os.environ.get("CACTIVATIONS_VEC_REPORT", "") not in ("", "0"):
     cflags.append("-fopt-info-vec-optimized")
 if os.name == "nt":

@@ -2,7 +2,8 @@
 
 The same kernels are compiled once per instruction-set variant (see setup.py):
 
-    baseline  cactivations._kernels         the compiler's default target (any CPU)
+    baseline  cactivations._kernels         x86-64 (any CPU; on other architectures
+                                            the compiler's default target)
     avx2      cactivations._kernels_avx2    x86-64-v3: AVX2, FMA, BMI2, F16C
     avx512    cactivations._kernels_avx512  x86-64-v4: AVX-512 F/BW/CD/DQ/VL
 
@@ -11,7 +12,7 @@ detects it) is used.  The environment variable ``CACTIVATIONS_CPU`` (one of the
 names above) lowers the choice, e.g. to test the baseline on a newer CPU; it
 cannot raise it above what the CPU supports.  Results agree across variants to
 within the documented accuracy (a few ULP), not bit for bit.  The table of
-variants and the CPU check are in cactivations._isa.
+variants, their compiler flags and the CPU check are in cactivations._isa.
 """
 
 import importlib

@@ -1,12 +1,26 @@
-"""The instruction-set variants of the kernels and which of them this CPU runs.
+"""The instruction-set variants of the kernels, the compiler flags each is built
+with, and which of them this CPU runs.
 
 Nothing here imports the compiled kernels (only NumPy's table of CPU
-features), so that the tools which compile the C headers by themselves
-(tools/family_check.py, tools/family_check_erf.py) can read it from a source
-tree with ``runpy.run_path``, built or not.  cactivations._cpu makes the choice.
+features, and that only when asked), so that setup.py and the tools which
+compile the C headers by themselves (tools/family_check.py,
+tools/family_check_erf.py, tools/bench_f32.py, tools/vec_report.py) read it
+from a source tree with ``runpy.run_path``, built or not.
+cactivations._cpu makes the choice.
 """
 
 VARIANTS = ("baseline", "avx2", "avx512")
+# GCC-style flags of every variant (MSVC's are in setup.py): IEEE results are
+# kept, so no -ffast-math and no -march=native.  -fno-trapping-math lets GCC
+# if-convert the branch-free selects of src/cact_math.h into vector blends (both
+# sides of a select may be evaluated; floating-point traps are never enabled
+# under Python); -fno-math-errno: libm calls need not set errno.
+CFLAGS = ("-O3", "-fno-trapping-math", "-fno-math-errno")
+# the target of each variant on x86-64, named rather than left to the compiler's
+# default (which some distributions raise to x86-64-v2), so that baseline runs
+# on every x86-64 CPU; on other architectures only baseline is built, for the
+# compiler's default target
+X86_MARCH = {"baseline": "x86-64", "avx2": "x86-64-v3", "avx512": "x86-64-v4"}
 # NumPy's names for the features each variant needs (X86_V3/X86_V4 where NumPy
 # has them; the individual features otherwise)
 _NEEDS = {

@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared"]
-MARCHES = ["x86-64", "x86-64-v3"]
+# the package's flags and the targets of its baseline and avx2 variants
+_ISA = __import__("runpy").run_path(str(ROOT / "cactivations" / "_isa.py"))
+FLAGS = [*_ISA["CFLAGS"], "-fPIC", "-shared"]
+MARCHES = [_ISA["X86_MARCH"]["baseline"], _ISA["X86_MARCH"]["avx2"]]
 # name, header, C parameters
 FUNCS = [
     ("gelu", "erf", ""), ("gelu_tanh", "erf", ""),

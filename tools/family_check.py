@@ -35,11 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from family_ref import LIMITS, REF, log1p  # noqa: E402
 
-FLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared"]
-# the package's variants (setup.py); x86-64-v4 (AVX-512) where this CPU runs it
-_ISA = __import__("runpy").run_path(str(ROOT / "cactivations" / "_isa.py"))  # no build needed
-MARCHES = ["-march=x86-64", "-march=x86-64-v3"] + (
-    ["-march=x86-64-v4"] if _ISA["cpu_supports"]("avx512") else [])
+# the package's flags and the targets of the variants this CPU runs (x86-64-v4,
+# AVX-512, only where it does), from cactivations/_isa.py: no build needed
+_ISA = __import__("runpy").run_path(str(ROOT / "cactivations" / "_isa.py"))
+FLAGS = [*_ISA["CFLAGS"], "-fPIC", "-shared"]
+MARCHES = [f"-march={m}" for v, m in _ISA["X86_MARCH"].items() if _ISA["cpu_supports"](v)]
 TYPES = {"f64": ("double", np.float64, ctypes.c_double),
          "f32": ("float", np.float32, ctypes.c_float)}
 NAMES = list(REF)

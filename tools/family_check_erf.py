@@ -39,10 +39,11 @@ mp.mp.prec = 200
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = __import__("runpy").run_path(str(ROOT / "cactivations" / "_registry.py"))["ACTIVATIONS"]
 BOUND = 4.0
-VARIANTS = {"x86-64": ["-march=x86-64"], "x86-64-v3": ["-march=x86-64-v3"]}
-if __import__("runpy").run_path(str(ROOT / "cactivations" / "_isa.py"))["cpu_supports"]("avx512"):
-    VARIANTS["x86-64-v4"] = ["-march=x86-64-v4"]      # AVX-512, where this CPU runs it
-CFLAGS = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-fPIC", "-shared"]
+# the package's flags and the targets of the variants this CPU runs (x86-64-v4,
+# AVX-512, only where it does), from cactivations/_isa.py: no build needed
+_ISA = __import__("runpy").run_path(str(ROOT / "cactivations" / "_isa.py"))
+VARIANTS = {m: [f"-march={m}"] for v, m in _ISA["X86_MARCH"].items() if _ISA["cpu_supports"](v)}
+CFLAGS = [*_ISA["CFLAGS"], "-fPIC", "-shared"]
 SELU_SA = -1.7580993408473768599
 
 # (name, params, C parameter count, range of the linear/random sweep, special points)

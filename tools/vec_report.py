@@ -10,6 +10,7 @@ whose hot loop is missing here runs scalar.
 
 import collections
 import re
+import runpy
 import subprocess
 import sys
 import sysconfig
@@ -24,7 +25,8 @@ SRC = ROOT / "src" / "_kernels.c"
 def main(extra):
     if not SRC.exists():
         sys.exit("src/_kernels.c is missing: build first (python setup.py build_ext --inplace)")
-    cmd = ["gcc", "-O3", "-fno-trapping-math", "-fno-math-errno", "-fopt-info-vec-optimized",
+    cflags = runpy.run_path(str(ROOT / "cactivations" / "_isa.py"))["CFLAGS"]
+    cmd = ["gcc", *cflags, "-fopt-info-vec-optimized",
            "-fPIC", "-c", str(SRC), "-o", "/dev/null", "-I", str(ROOT / "src"),
            "-I", numpy.get_include(), "-I", sysconfig.get_paths()["include"],
            "-DNPY_NO_DEPRECATED_API=NPY_1_9_API_VERSION", *extra]
