@@ -112,3 +112,22 @@ def test_the_variant_table_reads_without_the_package(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, cwd=tmp_path).stdout.split()
     assert out == [v for v in _cpu.VARIANTS if _cpu.cpu_supports(v)]
+
+
+def test_the_build_used_the_flags_of_the_variant_table():
+    """setup.py compiles every variant with _isa's flags and, on x86-64, for
+    _isa's target by name: the baseline for -march=x86-64, not the compiler's
+    default (which may be x86-64-v2 and would not run on every x86-64 CPU)."""
+    from cactivations import _isa
+    from cactivations.__main__ import build_config
+
+    build = build_config()
+    if build is None:
+        pytest.skip("this installation did not record its build flags")
+    if build["compiler"] == "msvc" or build["debug"]:
+        pytest.skip("an MSVC or debug build has other flags")
+    assert build["cflags"][:len(_isa.CFLAGS)] == list(_isa.CFLAGS)
+    assert set(build["variants"]) == set(_cpu.built())
+    if build["machine"] in ("x86_64", "AMD64") and "avx2" in build["variants"]:
+        for variant, flags in build["variants"].items():
+            assert flags == [f"-march={_isa.X86_MARCH[variant]}"], variant
