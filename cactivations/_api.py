@@ -682,9 +682,10 @@ def squared_error_delta(z, target, /, *, activation="sigmoid", axis=-1, out=None
 
 
 def _class_indices(fname, target, zshape, ax):
-    """``target`` as C-contiguous int64 class indices for the rows along ``ax``
-    of an array of shape ``zshape``, or None if it is not an integer array of
-    the rows' shape (it is then a probability target)."""
+    """``target`` as C-contiguous, aligned, native int64 class indices (what the
+    kernel reads) for the rows along ``ax`` of an array of shape ``zshape``, or
+    None if it is not an integer array of the rows' shape (it is then a
+    probability target)."""
     if not isinstance(target, np.ndarray):
         target = as_array(fname, target)
     if target.dtype.kind not in "iu" or target.shape != zshape[:ax] + zshape[ax + 1:]:
@@ -693,7 +694,7 @@ def _class_indices(fname, target, zshape, ax):
     if target.size and (int(target.min()) < 0 or int(target.max()) >= K):
         raise ValueError(f"{fname}: class indices must lie in [0, {K}); got values in "
                          f"[{int(target.min())}, {int(target.max())}]")
-    return np.ascontiguousarray(target, dtype=np.int64)
+    return np.require(target, np.int64, ("C_CONTIGUOUS", "ALIGNED"))
 
 
 def _lazy_one_hot(fname, z, target, axis):

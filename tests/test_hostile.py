@@ -692,3 +692,21 @@ def test_bad_calls(v):
     fails(v, TypeError, *base, base[0])
     fails(v, TypeError, *base[:-1])
     fails(v, TypeError, **{v.fn.arrays[0]: base[0]}, **dict(zip(v.fn.arrays[1:], base[1:])))
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_class_index_layouts(layout, tmp_path):
+    """softmax_cross_entropy_delta's integer class indices in a hostile layout
+    (misaligned, byteswapped, strided, ...): the result of the same indices in
+    contiguous memory, not an error from the kernel."""
+    import cactivations as ca
+
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((6, 5))
+    conv = LAYOUTS[layout] or (lambda a: _memmap(a, tmp_path))
+    idx = conv(rng.integers(0, 5, 6).astype(np.int64))
+    got = ca.softmax_cross_entropy_delta(z, idx)
+    expected = ca.softmax_cross_entropy_delta(z, np.array(idx, dtype=np.int64))
+    assert float(got.loss) == float(expected.loss)
+    np.testing.assert_array_equal(got.delta, expected.delta)
+    np.testing.assert_array_equal(got.output, expected.output)
