@@ -93,7 +93,8 @@ CACT_FE_INLINE double cact_fe_pow2(double n)
  * subnormal result is rounded once.  *s = 2^k is the scale of the reduction and
  * *pm = exp(r + xl) - 1 for the reduced argument r, so that
  * expm1(x + xl) = s pm + (s - 1).  x is clamped to [-790, 710] (beyond,
- * c exp(x) rounds to 0 or overflows; m stays finite); NaN propagates through m.
+ * c exp(x) rounds to 0 or overflows; m stays finite), xl taken as 0 there;
+ * NaN propagates through m.
  * The reduction and the polynomial are those of cact_expm1_neg (Cody-Waite
  * with ln2 in two parts, Taylor polynomial of degree 13 on |r| <= ln2/2).
  */
@@ -118,6 +119,7 @@ CACT_FE_INLINE double cact_fe_exp_parts(double x, double xl, double *s1, double 
                                      double *s, double *pm)
 {
     double k, j;
+    xl = x < -790.0 || x > 710.0 ? 0.0 : xl;  /* (may be huge: celu's q + ql above 2^53) */
     x = x < -790.0 ? -790.0 : x;
     x = x > 710.0 ? 710.0 : x;
     (void)cact_fe_exp_reduce(x, xl, 1, &k, pm);
@@ -718,24 +720,37 @@ CACT_FE_INLINE double cact_fe32_gelu_tanh(double z, double *d)
 
 /*
  * celu for float32 (and elu for alpha outside [2^-20, 128] in magnitude): in
- * double, exp and expm1
- * from cact_exp_d32 (the argument clamped to [-700, 700], so that alpha exp, alpha expm1
- * keep float32's tails for |alpha| < 2^250; celu with alpha < 0 overflows to
- * inf as in float64).
+ * double, exp and expm1 from cact_exp_d32 (the argument clamped to [-700,
+ * 700], so that alpha exp, alpha expm1 keep float32's tails for |alpha| <
+ * 2^250; elu with larger |alpha|: see cact_fe32_elu; celu with alpha < 0
+ * overflows to inf as in float64).  celu is z where |z/alpha| < 2^-25, as in
+ * cact_celu_fwd_deriv_f32 (z (1 + q/2 + ...) rounds to z), also where z/alpha
+ * underflows in double.
  */
 CACT_FE_INLINE double cact_fe32_elu(double z, double alpha, double *d)
 {
+    /* |alpha| > 2^250 (loop-invariant): alpha exp(x) = (alpha 2^-512) exp(x +
+       512 ln2), in range down to where it rounds to 0 in float32, and alpha
+       expm1(x) overflows float32 unless |x| < 2^-122, where expm1(x) = x to
+       double's precision: alpha x there, -alpha (inf) for x <= -2^-30.  The
+       choice is a mask on the bits: as selects GCC unswitched the loop on it,
+       and the forward's loop no longer vectorized (10x slower). */
+    int64_t hm = -(int64_t)(fabs(alpha) > 0x1p250);
+    double sh = cact_from_bits(cact_to_bits(0x1.62e42fefa39efp+8) & hm);       /* or +0 */
+    double sc = cact_from_bits((cact_to_bits(0x1p-512) & hm) | (cact_to_bits(1.0) & ~hm));
     double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
-    double e = cact_exp_d32(cact_clamp700_neg(x), &em1);
-    *d = z > 0.0 ? 1.0 : alpha * e;
+    double e = cact_exp_d32(cact_clamp700(x + sh), &em1);
+    double mh = fabs(x) >= 0x1p-30 ? -1.0 : x;
+    *d = z > 0.0 ? 1.0 : (alpha * sc) * e;
+    em1 = cact_from_bits((cact_to_bits(mh) & hm) | (cact_to_bits(em1) & ~hm));
     return z >= 0.0 ? z : alpha * em1;
 }
 CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
 {
     double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
-    double e = cact_exp_d32(cact_clamp700(x / alpha), &em1);
+    double q = x / alpha, e = cact_exp_d32(cact_clamp700(q), &em1);
     *d = z > 0.0 ? 1.0 : e;
-    return z >= 0.0 ? z : alpha * em1;
+    return z >= 0.0 || fabs(q) < 0x1p-25 ? z : alpha * em1;
 }
 
 /*

@@ -309,6 +309,62 @@ CACT_INLINE double cact_exp_neg_x64(double x, double *e_out)
     return es;
 }
 
+/*
+ * exp(x + xl) / m for m in [1, 2) and any x (NaN propagates; xl a correction
+ * below 2^-30, taken as 0 where x is clamped): the reduction and the carried
+ * error of cact_exp_neg_x64, xl added to r (the sum's rounding error to r's),
+ * the quotient by m taken before the power of 2, and 2^k applied as 2^k1 2^k2
+ * (k1 = k/2 truncated, k2 = k - k1, both normal powers of 2): the first
+ * product is exact, the second rounded once, so a subnormal result is rounded
+ * once and none overflows before the end.  x is clamped to [-760, 712]
+ * (beyond, the result is 0 or inf for every m).  For softplus's left tail,
+ * exp(t)/beta, which a small beta keeps representable below t = -752, where
+ * cact_exp_neg_x64 stops (and a beta below 1 may lift above 1).
+ */
+CACT_INLINE double cact_exp_div_x64(double x, double xl, double m)
+{
+    const double shift = 0x1.8p52;
+    double kd, k, t, kl, w, wl, r, b, rl, q, u, eps, v;
+    int64_t ki, k1;
+    xl = x > -760.0 && x < 712.0 ? xl : 0.0;
+    x = x < -760.0 ? -760.0 : (x > 712.0 ? 712.0 : x);     /* NaN stays */
+    kd = x * 0x1.71547652b82fep0 + shift;
+    k = kd - shift;
+    t = x - k * 0x1.62e42fefa3800p-1;   /* exact: |k| < 2^11 */
+    kl = k * 0x1.ef35793c76730p-45;
+    w = t - kl;
+    wl = (t - w) - kl;                   /* w + wl = t - kl to 2^-100 */
+    r = w + xl;                          /* xl joins r and the rounding error */
+    b = r - w;                           /* of that sum rl (TwoSum), as small */
+    rl = ((w - (r - b)) + (xl - b)) + wl;  /* as cact_exp_neg_x64's */
+    q = cact_expm1_taylor_q(r);
+    u = 1.0 + r;
+    eps = (1.0 - u) + r;                 /* exact: |r| < 1 */
+    v = (u + (eps + (rl * (1.0 + r) + (r * r) * q))) / m;
+    ki = cact_to_bits(kd) - cact_to_bits(shift);
+    k1 = ki / 2;
+    return (v * cact_from_bits((int64_t)((uint64_t)(k1 + 1023) << 52)))
+           * cact_from_bits((int64_t)((uint64_t)(ki - k1 + 1023) << 52));
+}
+/* beta = m 2^-n with m in [1, 2), for beta > 0 (subnormal too); returns n */
+CACT_INLINE double cact_pow2_split(double beta, double *m)
+{
+    double bs = beta < 0x1p-1000 ? beta * 0x1p64 : beta;
+    int64_t bb = cact_to_bits(bs);
+    *m = cact_from_bits((bb & INT64_C(0xfffffffffffff)) | INT64_C(0x3ff0000000000000));
+    return (double)(1023 - (bb >> 52)) + (beta < 0x1p-1000 ? 64.0 : 0.0);
+}
+/* exp(t)/beta for t = hi + lo (lo small), beta > 0 of any size: exp(t + n ln2)/m
+   for beta = m 2^-n, t + n ln2 as s + sl (n ln2_hi exact for n < 2^11, the
+   rounding of the sum by TwoSum) */
+CACT_INLINE double cact_exp_over(double hi, double lo, double beta)
+{
+    double m, n = cact_pow2_split(beta, &m);
+    double a = n * 0x1.62e42fefa3800p-1, s = hi + a, bp = s - hi;
+    double sl = lo + (((hi - (s - bp)) + (a - bp)) + n * 0x1.ef35793c76730p-45);
+    return cact_exp_div_x64(s, sl, m);
+}
+
 /* ------------------------------------------------------------- softplus */
 /*
  * softplus(z) = log(1 + exp(beta z)) / beta.  With t = beta z = hi + lo (exact
@@ -330,13 +386,21 @@ CACT_INLINE double cact_exp_neg_x64(double x, double *e_out)
  * for the PyTorch signature only.  The derivative is the exact derivative of
  * this function, sigmoid(beta z), everywhere (it rounds to 1 for beta z above
  * 54 ln2 = 37.4, not at the threshold).  beta z overflowing to +inf gives z (and 1).
- * For beta z < -40, softplus(t) = exp(t) (1 + O(exp(t))) is formed from exp(hi) 2^64
- * (cact_exp_neg_x64) and divided by beta before the scaling back, so a subnormal
- * result is rounded once whatever beta.
+ * For beta z < -40, softplus(t) = exp(t) (1 + O(exp(t))): the value is
+ * exp(t)/beta from an exp of its own, cact_exp_over, for every t (a subnormal
+ * result rounded once); the shared exp(hi) 2^64 (cact_exp_neg_x64) stops at
+ * -752, beyond which exp(t)/beta is not 0 for beta < 2^-9 (finite z reach
+ * there for beta down to 2^-1015).  The derivative's tail exp(t) is the shared
+ * exp, scaled last.
  */
 CACT_INLINE double cact_softplus_core_f64(double z, double beta, double *sig)
 {
-    double lo, hi = cact_two_prod(beta, z, &lo);
+    /* beta z as beta sc times z / sc (exact scalings, sc loop-invariant), so
+       that both factors stay below two_prod's 2^995 without FMA wherever the
+       low part matters: a larger z makes |t| > 2^959, where the result is z
+       or 0; a smaller z loses bits (< 2^-958) only where t is negligible */
+    double sc = beta < 1.0 ? 0x1p64 : 0x1p-64;
+    double lo, hi = cact_two_prod(beta * sc, z * (1.0 / sc), &lo), lo0 = lo;
     double h = hi > 64.0 ? 64.0 : hi;    /* the cut covers hi > 36; NaN stays */
     double e, es, l, s, sd, sp, tail;
     lo = hi > 40.0 ? 0.0 : lo;           /* lo is used for -800 < hi <= 40 only */
@@ -347,9 +411,8 @@ CACT_INLINE double cact_softplus_core_f64(double z, double beta, double *sig)
     sd = e / (1.0 + e * (2.0 + e));
     *sig = h < -40.0 ? (es + es * lo) * 0x1p-64 : s + sd * lo;
     sp = (h > 0.0 ? h : 0.0) + (l + s * lo);
-    /* left tail: softplus(t) = exp(t) to 2^-58, divided by beta before the
-       2^-64 so that a subnormal result is rounded once */
-    tail = ((es + es * lo) / beta) * 0x1p-64;
+    /* left tail: softplus(t) = exp(t) to 2^-58 */
+    tail = cact_exp_over(hi, lo0, beta);
     return hi > 36.0 ? z : (h < -40.0 ? tail : sp / beta);
 }
 CACT_INLINE double cact_softplus_fwd_deriv_wide_f64(double z, double *d, double beta,
@@ -765,16 +828,20 @@ CACT_INLINE double cact_log1p_01_d32(double u)
  * the result is not z, 0 or a float32 underflow), e = exp(-|t|),
  * (max(t, 0) + log1p(e)) (1/beta), z for t > 36 (as float64); derivative
  * sigmoid(t).  exp's argument is clamped at -700: beyond, exp(t)/beta rounds
- * to 0 in float32 for |beta| > 2^-750.  1/beta is loop-invariant (its
- * rounding adds 2^-53 relative).
+ * to 0 in float32 for beta > 2^-850.  A smaller beta makes |t| < 2^-722 for
+ * every finite float z (and the result overflow to inf), so t < -40 means
+ * z = -inf there, whose value is 0 (the test of beta is loop-invariant).
+ * 1/beta is loop-invariant too (its rounding adds 2^-53 relative).
  */
 CACT_INLINE double cact_softplus_core_d32(double z, double beta, double *sig)
 {
     double t = beta * z, em1;
     double h = t > 64.0 ? 64.0 : t;         /* NaN stays */
     double e = cact_exp_d32(cact_clamp700_neg(-fabs(h)), &em1);
+    double y = ((h > 0.0 ? h : 0.0) + cact_log1p_01_d32(e)) * (1.0 / beta);
     *sig = (h >= 0.0 ? 1.0 : e) / (1.0 + e);
-    return t > 36.0 ? z : ((h > 0.0 ? h : 0.0) + cact_log1p_01_d32(e)) * (1.0 / beta);
+    y = beta < 0x1p-850 && t < -40.0 ? 0.0 : y;
+    return t > 36.0 ? z : y;
 }
 CACT_INLINE float cact_softplus_fwd_deriv_wide_f32(float z, float *d, double beta,
                                                    double threshold)

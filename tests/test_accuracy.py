@@ -231,10 +231,11 @@ def ulp_errors(got, refs, dtype):
             if not mpmath.isfinite(r):
                 errs[i] = 0.0 if g == float(r) else math.inf
                 continue
-            if not math.isfinite(g):
-                errs[i] = math.inf
+            with np.errstate(over="ignore"):
+                rr = dt.type(float(r))      # beyond the dtype's range: +-inf
+            if not (math.isfinite(g) and np.isfinite(rr)):
+                errs[i] = 0.0 if g == rr else math.inf
                 continue
-            rr = dt.type(float(r))
             ulp = float(np.spacing(abs(rr))) if rr != 0 else ss
             errs[i] = float(abs(mpmath.mpf(g) - r)) / ulp
     return errs
@@ -427,10 +428,12 @@ def test_elementwise_ulp_2d_and_strided(act, deriv, dtype, mp_cache):
 GUARD_CASES = {
     "leaky_relu": [({"negative_slope": s}, None) for s in (0.2, -0.75, 3.0, 1e-30)],
     "elu": [({"alpha": a}, None) for a in (0.5, -2.0, 300.0, 1e-7)]
-    + [({"alpha": a}, "f64") for a in (2.0 ** 60, 2.0 ** 61, 1e20, 2.0 ** 894, 1e300, -1e300)],
-    "celu": [({"alpha": a}, None) for a in (0.25, 3e6, 1e-7, -2.0)]
+    + [({"alpha": a}, "f64") for a in (2.0 ** 60, 2.0 ** 61, 1e20, 2.0 ** 894, 1e300, -1e300)]
+    + [({"alpha": a}, "f32") for a in (2.0 ** 250, 1e300, -1e260)],
+    "celu": [({"alpha": a}, None) for a in (0.25, 3e6, 1e-7, -2.0, 1e300)]
     + [({"alpha": a}, "f64") for a in (2.0 ** -980, 2.0 ** -981, 1e295, 2.0 ** 981)],
-    "softplus": [({"beta": b, "threshold": 20.0}, None) for b in (1.0, 2.0, 0.5, 0.3, 7.0)],
+    "softplus": [({"beta": b, "threshold": 20.0}, None) for b in (1.0, 2.0, 0.5, 0.3, 7.0)]
+    + [({"beta": b, "threshold": 20.0}, "f64") for b in (2.0 ** -9, 2.0 ** -10, 1e-3, 1e-100, 1e-300, 1e300)],
 }
 
 
@@ -459,8 +462,15 @@ def test_guarded_parameters_ulp(act, params, dtype):
         x = x[x > (-170.0 if dtype == np.float32 else -1400.0)]
     if act == "elu" and dtype == np.float64:   # alpha exp(z) is not 0 down to -1454
         x = np.concatenate([x, -np.linspace(600.0, 1500.0, 301)])
+    if act == "elu" and abs(params["alpha"]) > 1e30:   # float32: down to -814
+        x = np.concatenate([x, -np.linspace(600.0, 900.0, 301).astype(dtype),
+                            -np.geomspace(1e-45, 1e-20, 60).astype(dtype)])
+    if act == "softplus" and params["beta"] < 1.0:   # the left tail down to beta z = -1500
+        t = -np.concatenate([np.geomspace(30.0, 1500.0, 241), [700.0, 745.0, 752.0, 760.0]])
+        x = np.concatenate([x, (t / params["beta"]).astype(dtype)])
     if act == "softplus":   # where beta z overflows the dtype, the result is inf
-        x = x[np.abs(x * params["beta"]) < float(np.finfo(dtype).max)]
+        with np.errstate(over="ignore"):
+            x = x[np.abs(x * params["beta"]) < float(np.finfo(dtype).max)]
     x = x[::2] if x.size > 3000 else x
     fwd, der = MP_PARAMETRIZED[act]
     with mpmath.workprec(PREC):

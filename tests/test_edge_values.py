@@ -93,6 +93,23 @@ def test_selu_overflows_only_where_the_exact_product_does(dtype):
 
 
 @dtypes
+def test_parameters_at_the_ends_of_their_range(dtype):
+    """softplus with a tiny beta is 0 at -inf (and overflows where log(2)/beta
+    does); celu is z where z / alpha underflows (huge alpha), and with a
+    negative alpha -inf, its derivative inf, once exp(z / alpha) overflows."""
+    z = np.array([-INF, -1.0, 0.0], dtype=dtype)
+    y = func("softplus")(z, beta=1e-300)
+    assert y[0] == 0.0 and (np.isinf(y[1:]).all() if dtype == np.float32 else
+                            np.allclose(y[1:], math.log(2) / 1e-300, rtol=1e-15))
+    assert func("softplus")(np.array([-INF], dtype), beta=1e-3)[0] == 0.0
+    tiny = np.array([-3.4e-25, -1e-38], dtype=dtype)
+    np.testing.assert_array_equal(func("celu")(tiny, alpha=1e300), tiny)
+    big = np.array([-1e30, -3e38], dtype=dtype)
+    np.testing.assert_array_equal(func("celu")(big, alpha=-300.0), [-INF, -INF])
+    np.testing.assert_array_equal(func("celu_derivative")(big, alpha=-300.0), [INF, INF])
+
+
+@dtypes
 def test_signed_zero_and_tiny(dtype):
     fi = np.finfo(dtype)
     z = np.array([0.0, -0.0, fi.smallest_subnormal, -fi.smallest_subnormal], dtype=dtype)
