@@ -65,8 +65,8 @@ def set_num_threads(n):
         n = operator.index(n)
     except TypeError:
         raise TypeError(f"set_num_threads: n must be an integer, got {type(n).__name__}") from None
-    if n < 0:
-        raise ValueError(f"set_num_threads: n must be >= 0, got {n}")
+    if not 0 <= n < 2**31:
+        raise ValueError(f"set_num_threads: n must be >= 0 and < 2**31, got {n}")
     _cpu.kernels.set_num_threads(n)
 
 

@@ -172,7 +172,8 @@ def activation_params(fname, act, given):
         try:
             v = float(v)
         except OverflowError:
-            raise ValueError(f"{fname}: {p.name} must be {what}, got {v!r}") from None
+            raise ValueError(f"{fname}: {p.name} must be {what}, got an integer of "
+                             f"{int(v).bit_length()} bits, beyond float64's range") from None
         if not ok(v):
             raise ValueError(f"{fname}: {p.name} must be {what}, got {v!r}")
         values[p.name] = v
@@ -255,7 +256,11 @@ def run(fname, kernel, args, *, nout=1, out=None, axis=None, shape_of_first=Fals
     # a Python float beside float32, or a long double, may be beyond the compute
     # dtype's range: it becomes inf, as the exact value rounded would, silently
     with np.errstate(over="ignore"):
-        arrs = [np.asarray(a, dtype=compute) for a in arrays]
+        try:
+            arrs = [np.asarray(a, dtype=compute) for a in arrays]
+        except OverflowError:   # a Python int beyond float64's range, as NumPy says
+            raise OverflowError(f"{fname}: an integer input is too large to convert to "
+                                f"{np.dtype(compute).name}") from None
     arrs = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrs]
     ndim = len(shape)
     extra = ()

@@ -710,3 +710,19 @@ def test_class_index_layouts(layout, tmp_path):
     assert float(got.loss) == float(expected.loss)
     np.testing.assert_array_equal(got.delta, expected.delta)
     np.testing.assert_array_equal(got.output, expected.output)
+
+
+def test_integers_beyond_float64():
+    """A Python int too large for float64, as data or as a parameter, and a
+    thread count beyond C's int: an error naming the function, not a bare
+    conversion error from deep inside."""
+    import cactivations as ca
+
+    with pytest.raises(OverflowError, match="^sigmoid: an integer input is too large"):
+        ca.sigmoid(10**400)
+    with pytest.raises(OverflowError, match="^sigmoid_backward: "):
+        ca.sigmoid_backward(np.ones(2), 10**400)
+    with pytest.raises(ValueError, match="^hardtanh: max_val .* beyond float64's range"):
+        ca.hardtanh(np.ones(2), max_val=10**400)
+    with pytest.raises(ValueError, match="^set_num_threads: n must be >= 0 and < 2"):
+        ca.set_num_threads(2**31)
