@@ -403,9 +403,10 @@ CACT_FE_INLINE double cact_fe_selu(double z, double *d)
  * alpha expm1(z / alpha) otherwise (for either sign of alpha); celu'(z) = 1 for
  * z > 0, exp(z / alpha) otherwise (1 at 0).  z / alpha is carried as a
  * double-double q + ql, so that exp keeps its relative accuracy for large |q|.
- * For alpha < 0, exp(z / alpha) overflows once z / alpha > 709.78, and so does
- * the forward value, even where |alpha| exp(z / alpha) would still be finite
- * (|alpha| < 1).  Where |q| < 2^-54 the forward value is z itself (alpha
+ * For alpha < 0, exp(z / alpha) (the derivative) overflows once z / alpha >
+ * 709.78; the forward value, alpha exp(z / alpha) to double's precision for
+ * q > 42, comes from cact_exp_times there (alpha = -m 2^-n, exp(q - n ln2) m),
+ * so it stays finite where |alpha| exp(z / alpha) is (|alpha| < 1).  Where |q| < 2^-54 the forward value is z itself (alpha
  * expm1(q) = z (1 + q/2 + ...) rounds to z), as q may have lost bits to
  * underflow there (a subnormal z over a large alpha).
  */
@@ -417,7 +418,10 @@ CACT_FE_INLINE double cact_fe_celu(double z, double alpha, double *d)
     m = cact_fe_exp_parts(q, ql, &s1, &s2, &s, &pm);
     m = (m * s1) * s2;                      /* exp(q + ql) */
     *d = z > 0.0 ? 1.0 : (q < -790.0 ? 0.0 : m);
-    return z > 0.0 || fabs(q) < 0x1p-54 ? z : alpha * (q > 42.0 ? m : s * pm + (s - 1.0));
+    /* q > 42 (alpha < 0): alpha exp(q + ql) from an exp of its own, finite
+       where exp(q) overflows and |alpha| is small (cact_exp_times) */
+    m = -cact_exp_times(q, ql, fabs(alpha));
+    return z > 0.0 || fabs(q) < 0x1p-54 ? z : (q > 42.0 ? m : alpha * (s * pm + (s - 1.0)));
 }
 
 /* ----------------------------------------------------------------- gelu */
@@ -722,8 +726,8 @@ CACT_FE_INLINE double cact_fe32_gelu_tanh(double z, double *d)
  * celu for float32 (and elu for alpha outside [2^-20, 128] in magnitude): in
  * double, exp and expm1 from cact_exp_d32 (the argument clamped to [-700,
  * 700], so that alpha exp, alpha expm1 keep float32's tails for |alpha| <
- * 2^250; elu with larger |alpha|: see cact_fe32_elu; celu with alpha < 0
- * overflows to inf as in float64).  celu is z where |z/alpha| < 2^-25, as in
+ * 2^250; elu with larger |alpha|: see cact_fe32_elu; celu with |alpha| <
+ * 2^-200: see cact_fe32_celu).  celu is z where |z/alpha| < 2^-25, as in
  * cact_celu_fwd_deriv_f32 (z (1 + q/2 + ...) rounds to z), also where z/alpha
  * underflows in double.
  */
@@ -747,10 +751,23 @@ CACT_FE_INLINE double cact_fe32_elu(double z, double alpha, double *d)
 }
 CACT_FE_INLINE double cact_fe32_celu(double z, double alpha, double *d)
 {
+    /* |alpha| < 2^-200 (loop-invariant): exp(q) = exp(q - 512 ln2) 2^512 and
+       alpha expm1(q) = (alpha 2^512) exp(q - 512 ln2) - alpha, so that for
+       alpha < 0, where q = z/alpha > 700 is clamped, alpha exp(q) is not
+       (alpha e^700 is finite in float32 for |alpha| < 2^-880); the
+       difference is within |alpha| 2^-50 e^q of alpha expm1(q), below
+       float32's subnormal spacing where that is not tiny against the result.
+       A mask on the bits, as in cact_fe32_elu. */
+    int64_t hm = -(int64_t)(fabs(alpha) < 0x1p-200);
+    double sh = cact_from_bits(cact_to_bits(-0x1.62e42fefa39efp+8) & hm);      /* or +0 */
+    double sc = cact_from_bits((cact_to_bits(0x1p512) & hm) | (cact_to_bits(1.0) & ~hm));
     double em1, x = z > 0.0 ? 0.0 : z;          /* NaN stays */
-    double q = x / alpha, e = cact_exp_d32(cact_clamp700(q), &em1);
-    *d = z > 0.0 ? 1.0 : e;
-    return z >= 0.0 || fabs(q) < 0x1p-25 ? z : alpha * em1;
+    double q = x / alpha, e = cact_exp_d32(cact_clamp700(q + sh), &em1);
+    double mt = (alpha * sc) * e - alpha;
+    *d = z > 0.0 ? 1.0 : e * sc;
+    em1 = alpha * em1;
+    em1 = cact_from_bits((cact_to_bits(mt) & hm) | (cact_to_bits(em1) & ~hm));
+    return z >= 0.0 || fabs(q) < 0x1p-25 ? z : em1;
 }
 
 /*
@@ -874,6 +891,14 @@ CACT_FE_INLINE float cact_elu_fwd_deriv_f32(float z, float *d, double alpha)
 CACT_SPLIT_FWD_DERIV(elu, float, f32, (, double alpha), (, alpha))
 CACT_F32_FROM_D32(cact_elu_fwd_deriv_wide_f32, cact_fe32_elu, (, double alpha), (, alpha))
 CACT_SPLIT_FWD_DERIV(elu, float, wide_f32, (, double alpha), (, alpha))
+/* the derivative of the wide kernels in double, for the float32 backward's
+   product in double (alpha e^z may overflow float where g alpha e^z does not) */
+CACT_FE_INLINE double cact_elu_derivative_wide_d32(float z, double alpha)
+{
+    double d;
+    cact_fe32_elu((double)z, alpha, &d);
+    return d;
+}
 /*
  * celu for float64 (the registry's guard): for 2^-980 <= alpha <= 2^980
  * (cact_celu_f64_fast) 1/alpha = ih + il as a double-double, which depends on
@@ -955,6 +980,12 @@ CACT_FE_INLINE float cact_celu_fwd_deriv_f32(float z, float *d, double alpha)
 }
 CACT_SPLIT_FWD_DERIV(celu, float, f32, (, double alpha), (, alpha))
 CACT_SPLIT_FWD_DERIV(celu, float, wide_f32, (, double alpha), (, alpha))
+CACT_FE_INLINE double cact_celu_derivative_wide_d32(float z, double alpha)
+{
+    double d;
+    cact_fe32_celu((double)z, alpha, &d);
+    return d;
+}
 CACT_FE_API_F64(selu, cact_fe_selu, (), ())
 #ifdef __FP_FAST_FMAF
 /* gelu float32: cact_fe32f_gelu, one body for the value, the derivative and

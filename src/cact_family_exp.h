@@ -309,62 +309,6 @@ CACT_INLINE double cact_exp_neg_x64(double x, double *e_out)
     return es;
 }
 
-/*
- * exp(x + xl) / m for m in [1, 2) and any x (NaN propagates; xl a correction
- * below 2^-30, taken as 0 where x is clamped): the reduction and the carried
- * error of cact_exp_neg_x64, xl added to r (the sum's rounding error to r's),
- * the quotient by m taken before the power of 2, and 2^k applied as 2^k1 2^k2
- * (k1 = k/2 truncated, k2 = k - k1, both normal powers of 2): the first
- * product is exact, the second rounded once, so a subnormal result is rounded
- * once and none overflows before the end.  x is clamped to [-760, 712]
- * (beyond, the result is 0 or inf for every m).  For softplus's left tail,
- * exp(t)/beta, which a small beta keeps representable below t = -752, where
- * cact_exp_neg_x64 stops (and a beta below 1 may lift above 1).
- */
-CACT_INLINE double cact_exp_div_x64(double x, double xl, double m)
-{
-    const double shift = 0x1.8p52;
-    double kd, k, t, kl, w, wl, r, b, rl, q, u, eps, v;
-    int64_t ki, k1;
-    xl = x > -760.0 && x < 712.0 ? xl : 0.0;
-    x = x < -760.0 ? -760.0 : (x > 712.0 ? 712.0 : x);     /* NaN stays */
-    kd = x * 0x1.71547652b82fep0 + shift;
-    k = kd - shift;
-    t = x - k * 0x1.62e42fefa3800p-1;   /* exact: |k| < 2^11 */
-    kl = k * 0x1.ef35793c76730p-45;
-    w = t - kl;
-    wl = (t - w) - kl;                   /* w + wl = t - kl to 2^-100 */
-    r = w + xl;                          /* xl joins r and the rounding error */
-    b = r - w;                           /* of that sum rl (TwoSum), as small */
-    rl = ((w - (r - b)) + (xl - b)) + wl;  /* as cact_exp_neg_x64's */
-    q = cact_expm1_taylor_q(r);
-    u = 1.0 + r;
-    eps = (1.0 - u) + r;                 /* exact: |r| < 1 */
-    v = (u + (eps + (rl * (1.0 + r) + (r * r) * q))) / m;
-    ki = cact_to_bits(kd) - cact_to_bits(shift);
-    k1 = ki / 2;
-    return (v * cact_from_bits((int64_t)((uint64_t)(k1 + 1023) << 52)))
-           * cact_from_bits((int64_t)((uint64_t)(ki - k1 + 1023) << 52));
-}
-/* beta = m 2^-n with m in [1, 2), for beta > 0 (subnormal too); returns n */
-CACT_INLINE double cact_pow2_split(double beta, double *m)
-{
-    double bs = beta < 0x1p-1000 ? beta * 0x1p64 : beta;
-    int64_t bb = cact_to_bits(bs);
-    *m = cact_from_bits((bb & INT64_C(0xfffffffffffff)) | INT64_C(0x3ff0000000000000));
-    return (double)(1023 - (bb >> 52)) + (beta < 0x1p-1000 ? 64.0 : 0.0);
-}
-/* exp(t)/beta for t = hi + lo (lo small), beta > 0 of any size: exp(t + n ln2)/m
-   for beta = m 2^-n, t + n ln2 as s + sl (n ln2_hi exact for n < 2^11, the
-   rounding of the sum by TwoSum) */
-CACT_INLINE double cact_exp_over(double hi, double lo, double beta)
-{
-    double m, n = cact_pow2_split(beta, &m);
-    double a = n * 0x1.62e42fefa3800p-1, s = hi + a, bp = s - hi;
-    double sl = lo + (((hi - (s - bp)) + (a - bp)) + n * 0x1.ef35793c76730p-45);
-    return cact_exp_div_x64(s, sl, m);
-}
-
 /* ------------------------------------------------------------- softplus */
 /*
  * softplus(z) = log(1 + exp(beta z)) / beta.  With t = beta z = hi + lo (exact
@@ -854,6 +798,15 @@ CACT_INLINE float cact_softplus_fwd_deriv_wide_f32(float z, float *d, double bet
 }
 CACT_SPLIT_FWD_DERIV(softplus, float, wide_f32, (, double beta, double threshold),
                      (, beta, threshold))
+/* the derivative in double, for the float32 backward's product in double
+   (a subnormal derivative times g rounded once) */
+CACT_INLINE double cact_softplus_derivative_wide_d32(float z, double beta, double threshold)
+{
+    double s;
+    (void)threshold;
+    cact_softplus_core_d32((double)z, beta, &s);
+    return s;
+}
 /*
  * softplus with beta = 1 and log_sigmoid for float32, in float arithmetic
  * (twice the lanes of double): with e = exp(-|z|) from cact_expm1_neg_f32 (as

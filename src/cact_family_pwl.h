@@ -127,5 +127,12 @@ CACT_INLINE float cact_leaky_relu_derivative_wide_f32(float z, double s)
 {
     return cact_leaky_relu_derivative_f32(z, s);
 }
+/* the derivative in double, for the backward's product g s in double (s may
+   lie outside float's range where g s does not) */
+CACT_INLINE double cact_leaky_relu_derivative_wide_d32(float z, double s)
+{
+    double d = z == z ? s : (double)z;
+    return z > 0.0f ? 1.0 : d;
+}
 
 #endif

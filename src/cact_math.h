@@ -251,6 +251,80 @@ CACT_INLINE double cact_exp_d32_acc(double x, double *em1)
 #undef CACT_EXP_D32_TAIL
 
 /*
+ * exp(x + xl) / m (MUL = 0) or exp(x + xl) m (MUL = 1, a constant) for m in
+ * [1, 2) and any x (NaN propagates; xl a small correction, taken as 0 where
+ * x is clamped): the reduction and the carried error of cact_exp_neg_x64
+ * (cact_family_exp.h), xl added to r (the sum's rounding error to r's), the
+ * quotient or product by m taken before the power of 2, and 2^k applied as
+ * 2^k1 2^k2 (k1 = k/2 truncated, k2 = k - k1, both normal powers of 2): the
+ * first product is exact, the second rounded once, so a subnormal result is
+ * rounded once and none overflows before the end.  x is clamped to [-760,
+ * 712] (beyond, the result is 0 or inf for every m).
+ */
+CACT_INLINE double cact_exp_scale_x64(double x, double xl, double m, int mul)
+{
+    const double shift = 0x1.8p52;
+    double kd, k, t, kl, w, wl, r, b, rl, q, u, eps, v;
+    int64_t ki, k1;
+    xl = x > -760.0 && x < 712.0 ? xl : 0.0;
+    x = x < -760.0 ? -760.0 : (x > 712.0 ? 712.0 : x);     /* NaN stays */
+    kd = x * 0x1.71547652b82fep0 + shift;
+    k = kd - shift;
+    t = x - k * 0x1.62e42fefa3800p-1;   /* exact: |k| < 2^11 */
+    kl = k * 0x1.ef35793c76730p-45;
+    w = t - kl;
+    wl = (t - w) - kl;                   /* w + wl = t - kl to 2^-100 */
+    r = w + xl;                          /* xl joins r and the rounding error */
+    b = r - w;                           /* of that sum rl (TwoSum), as small */
+    rl = ((w - (r - b)) + (xl - b)) + wl;  /* as cact_exp_neg_x64's */
+    q = cact_expm1_taylor_q(r);
+    u = 1.0 + r;
+    eps = (1.0 - u) + r;                 /* exact: |r| < 1 */
+    v = u + (eps + (rl * (1.0 + r) + (r * r) * q));
+    v = mul ? v * m : v / m;
+    ki = cact_to_bits(kd) - cact_to_bits(shift);
+    k1 = ki / 2;
+    return (v * cact_from_bits((int64_t)((uint64_t)(k1 + 1023) << 52)))
+           * cact_from_bits((int64_t)((uint64_t)(ki - k1 + 1023) << 52));
+}
+/* a = m 2^-n with m in [1, 2), for a > 0 (subnormal too); returns n */
+CACT_INLINE double cact_pow2_split(double a, double *m)
+{
+    double bs = a < 0x1p-1000 ? a * 0x1p64 : a;
+    int64_t bb = cact_to_bits(bs);
+    *m = cact_from_bits((bb & INT64_C(0xfffffffffffff)) | INT64_C(0x3ff0000000000000));
+    return (double)(1023 - (bb >> 52)) + (a < 0x1p-1000 ? 64.0 : 0.0);
+}
+/* exp(hi + lo + n ln2) / m or times m (MUL), |n| < 2^11: hi + n ln2 as s + sl
+   (n ln2_hi exact, the rounding of the sum by TwoSum, n ln2_lo and lo added
+   to the low part) */
+CACT_INLINE double cact_exp_shift_x64(double hi, double lo, double n, double m, int mul)
+{
+    double a = n * 0x1.62e42fefa3800p-1, s = hi + a, bp = s - hi;
+    double sl = lo + (((hi - (s - bp)) + (a - bp)) + n * 0x1.ef35793c76730p-45);
+    return cact_exp_scale_x64(s, sl, m, mul);
+}
+/*
+ * exp(t)/beta and a exp(t) for t = hi + lo (lo small) and beta, a > 0 of any
+ * size (subnormal too), where the exp alone would overflow or underflow:
+ * beta = m 2^-n, exp(t)/beta = exp(t + n ln2)/m; a = m 2^-n, a exp(t) =
+ * exp(t - n ln2) m.  Within about 1 ulp, a subnormal result rounded once.
+ * softplus's left tail exp(t)/beta for a small beta (finite below t = -752,
+ * where cact_exp_neg_x64 stops, and above 1 for beta < 1); celu's alpha
+ * exp(z/alpha) for alpha < 0 (finite where exp(z/alpha) overflows).
+ */
+CACT_INLINE double cact_exp_over(double hi, double lo, double beta)
+{
+    double m, n = cact_pow2_split(beta, &m);
+    return cact_exp_shift_x64(hi, lo, n, m, 0);
+}
+CACT_INLINE double cact_exp_times(double hi, double lo, double a)
+{
+    double m, n = cact_pow2_split(a, &m);
+    return cact_exp_shift_x64(hi, lo, -n, m, 1);
+}
+
+/*
  * Wrappers shared by the headers.  Parameter lists are passed in parentheses,
  * (, double alpha) or (), and unwrapped by CACT_ID, so that macros can pass
  * them on.

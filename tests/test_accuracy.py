@@ -431,7 +431,9 @@ GUARD_CASES = {
     + [({"alpha": a}, "f64") for a in (2.0 ** 60, 2.0 ** 61, 1e20, 2.0 ** 894, 1e300, -1e300)]
     + [({"alpha": a}, "f32") for a in (2.0 ** 250, 1e300, -1e260)],
     "celu": [({"alpha": a}, None) for a in (0.25, 3e6, 1e-7, -2.0, 1e300)]
-    + [({"alpha": a}, "f64") for a in (2.0 ** -980, 2.0 ** -981, 1e295, 2.0 ** 981)],
+    + [({"alpha": a}, "f64") for a in (2.0 ** -980, 2.0 ** -981, 1e295, 2.0 ** 981,
+                                        -1e-74, -1e-300, -5e-324)]
+    + [({"alpha": a}, "f32") for a in (-1e-290, -5e-324)],
     "softplus": [({"beta": b, "threshold": 20.0}, None) for b in (1.0, 2.0, 0.5, 0.3, 7.0)]
     + [({"beta": b, "threshold": 20.0}, "f64") for b in (2.0 ** -9, 2.0 ** -10, 1e-3, 1e-100, 1e-300, 1e300)],
 }
@@ -460,6 +462,9 @@ def test_guarded_parameters_ulp(act, params, dtype):
     x = np.concatenate([elementwise_points(act, act, dtype, r) for r in ("tails", "random")])
     if act == "celu" and params["alpha"] < 0:   # exp(z / alpha) overflows below
         x = x[x > (-170.0 if dtype == np.float32 else -1400.0)]
+        # alpha exp(z / alpha) is finite up to z / alpha = 709.78 - log|alpha|
+        with np.errstate(under="ignore"):
+            x = np.concatenate([x, (params["alpha"] * np.linspace(30.0, 1500.0, 301)).astype(dtype)])
     if act == "elu" and dtype == np.float64:   # alpha exp(z) is not 0 down to -1454
         x = np.concatenate([x, -np.linspace(600.0, 1500.0, 301)])
     if act == "elu" and abs(params["alpha"]) > 1e30:   # float32: down to -814
@@ -481,6 +486,33 @@ def test_guarded_parameters_ulp(act, params, dtype):
     assert_ulp(act + "_derivative", dtype, x, func(act + "_derivative")(x, **params), rd, what)
     g = np.ones_like(x)
     assert_ulp(act + "_backward", dtype, x, func(act + "_backward")(g, x, **params), rd, what)
+
+
+#: float32 backward where the derivative lies outside float's range (or is
+#: subnormal) and grad_output times it does not: (act, params, z, g)
+BACKWARD_F32_PRODUCT = [
+    ("elu", {"alpha": -1e40}, [-1.5, -20.0, -0.25], [1e-3, -2e-4, 1e-5]),
+    ("elu", {"alpha": 3e300}, [-600.0, -601.0], [1e-3, -2e-2]),
+    ("celu", {"alpha": -1.0}, [-89.0, -95.0, -100.0], [0.5, 1e-3, -1e-6]),
+    ("leaky_relu", {"negative_slope": 5e39}, [-0.5, -1e-3], [0.01, -0.02]),
+    ("leaky_relu", {"negative_slope": 6e-46}, [-1.0, -0.4], [3.0, -2.5e3]),
+    ("softplus", {"beta": 1e-3, "threshold": 20.0}, [-1.03e5, -1.035e5], [1e3, -2e4]),
+]
+
+
+@pytest.mark.parametrize("act, params, z, g", BACKWARD_F32_PRODUCT,
+                         ids=[f"{a}-{p}" for a, p, _, _ in BACKWARD_F32_PRODUCT])
+def test_float32_backward_beyond_the_derivatives_range(act, params, z, g):
+    """grad_output * g'(z) rounded once, not grad_output times g'(z) rounded to
+    float32 first: inf, 0 or a double rounding where the product is a float."""
+    z = np.array(z, dtype=np.float32)
+    g = np.array(g, dtype=np.float32)
+    _, der = MP_PARAMETRIZED[act]
+    with mpmath.workprec(PREC):
+        refs = [mpmath.mpf(float(gv)) * der(mpmath.mpf(float(zv)), params) for zv, gv in zip(z, g)]
+    assert all(mpmath.isfinite(r) and 1e-45 < abs(r) < 3.4e38 for r in refs)
+    assert_ulp(act + "_backward", np.float32, z, func(act + "_backward")(g, z, **params),
+               refs, f"{params}")
 
 
 # ---------------------------------------------------------------------------
