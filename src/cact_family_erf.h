@@ -81,8 +81,7 @@ CACT_FE_INLINE double cact_fe_two_sum(double a, double b, double *e)
 /* 2^n for an integral double n in [-1022, 1023] */
 CACT_FE_INLINE double cact_fe_pow2(double n)
 {
-    const double shift = 0x1.8p52;
-    return cact_from_bits((cact_to_bits(n + shift) - cact_to_bits(shift) + 1023) << 52);
+    return cact_pow2_d(n);
 }
 
 /*
@@ -405,23 +404,40 @@ CACT_FE_INLINE double cact_fe_selu(double z, double *d)
  * double-double q + ql, so that exp keeps its relative accuracy for large |q|.
  * For alpha < 0, exp(z / alpha) (the derivative) overflows once z / alpha >
  * 709.78; the forward value, alpha exp(z / alpha) to double's precision for
- * q > 42, comes from cact_exp_times there (alpha = -m 2^-n, exp(q - n ln2) m),
- * so it stays finite where |alpha| exp(z / alpha) is (|alpha| < 1).  Where |q| < 2^-54 the forward value is z itself (alpha
+ * q > 42, stays finite where |alpha| exp(z / alpha) is (|alpha| < 1): q is
+ * reduced as q - n ln2 for |alpha| = m 2^-n, and the power of 2 applied in
+ * two steps.  Where |q| < 2^-54 the forward value is z itself (alpha
  * expm1(q) = z (1 + q/2 + ...) rounds to z), as q may have lost bits to
  * underflow there (a subnormal z over a large alpha).
  */
 CACT_FE_INLINE double cact_fe_celu(double z, double alpha, double *d)
 {
-    double s1, s2, s, pm, m, ql, q;
+    /* |alpha| = m 2^-n; for alpha < 0 with n > 0 (|alpha| < 1) q is reduced
+       as q - n ln2 (na = n, else 0; loop-invariant), so that one reduction
+       gives exp(q) = v 2^(k + na), expm1(q) and alpha exp(q) = -(A v) 2^k,
+       A = |alpha| 2^na (m, or |alpha| where na = 0), each rounded once */
+    double m, n = cact_pow2_split(fabs(alpha), &m);
+    /* na = max(n, 0) for alpha < 0, else 0, and a, in arithmetic: with the
+       choice as selects GCC did not vectorize the derivative's loop (5x
+       slower), as a mask on the bits not the forward's without SSE4.2 */
+    double na = 0.25 * (n + fabs(n)) * (1.0 - copysign(1.0, alpha));
+    double a = cact_pow2_mul2(fabs(alpha), na);         /* m, or |alpha| */
+    double ql, sl, r, c, v, p, s, y, k, kk;
     double x = z > 0.0 ? 0.0 : z;           /* NaN stays */
-    q = cact_fe_div_dd(x, alpha, &ql);
-    m = cact_fe_exp_parts(q, ql, &s1, &s2, &s, &pm);
-    m = (m * s1) * s2;                      /* exp(q + ql) */
-    *d = z > 0.0 ? 1.0 : (q < -790.0 ? 0.0 : m);
-    /* q > 42 (alpha < 0): alpha exp(q + ql) from an exp of its own, finite
-       where exp(q) overflows and |alpha| is small (cact_exp_times) */
-    m = -cact_exp_times(q, ql, fabs(alpha));
-    return z > 0.0 || fabs(q) < 0x1p-54 ? z : (q > 42.0 ? m : alpha * (s * pm + (s - 1.0)));
+    double q = cact_fe_div_dd(x, alpha, &ql);
+    double qs = cact_add_n_ln2(q, ql, -na, &sl);
+    k = cact_exp_reduce_x64(qs, sl, -1400.0, &r, &c);
+    v = cact_exp_reduced_value(r, c);       /* exp(q - na ln2) 2^-k */
+    p = r + c;                              /* expm1 of the reduced argument */
+    kk = k + na;
+    kk = kk > 2044.0 ? 2044.0 : (kk < -2044.0 ? -2044.0 : kk);   /* beyond: 0 or inf */
+    *d = z > 0.0 ? 1.0 : cact_pow2_mul2(v, kk);
+    s = cact_pow2_mul2(1.0, kk);           /* 2^(k + na), exact or 0 */
+    /* |q| < 2^-30: expm1(q) = q + q^2/2 (+ q^3/6 < 2^-60 q): the reduced
+       argument of q - na ln2 is within about 2^-96 of q, not of q's size */
+    p = fabs(q) < 0x1p-30 ? q + (ql + 0.5 * (q * q)) : s * p + (s - 1.0);
+    y = q > 42.0 ? -cact_pow2_mul2(a * v, k) : alpha * p;
+    return z > 0.0 || fabs(q) < 0x1p-54 ? z : y;
 }
 
 /* ----------------------------------------------------------------- gelu */

@@ -251,23 +251,22 @@ CACT_INLINE double cact_exp_d32_acc(double x, double *em1)
 #undef CACT_EXP_D32_TAIL
 
 /*
- * exp(x + xl) / m (MUL = 0) or exp(x + xl) m (MUL = 1, a constant) for m in
- * [1, 2) and any x (NaN propagates; xl a small correction, taken as 0 where
- * x is clamped): the reduction and the carried error of cact_exp_neg_x64
- * (cact_family_exp.h), xl added to r (the sum's rounding error to r's), the
- * quotient or product by m taken before the power of 2, and 2^k applied as
- * 2^k1 2^k2 (k1 = k/2 truncated, k2 = k - k1, both normal powers of 2): the
- * first product is exact, the second rounded once, so a subnormal result is
- * rounded once and none overflows before the end.  x is clamped to [-760,
- * 712] (beyond, the result is 0 or inf for every m).
+ * The reduction of cact_exp_neg_x64 (cact_family_exp.h) for any x, with a
+ * correction xl (small; taken as 0 where x is clamped) and its rounding
+ * error carried: x is clamped to [LO, 712] (LO >= -1400, a constant: |k| <
+ * 2^11, so k ln2_hi is exact; beyond, exp is 0 or overflows), x + xl = k ln2
+ * + r + rl, and exp(x + xl) 2^-k = 1 + r + *c, *c = rl (1 + r) + r^2 q(r)
+ * (q the Taylor polynomial of expm1 of degree 11).  Returns k (an integral
+ * double: the exponent arithmetic stays in doubles, which every SIMD level
+ * has, unlike 64-bit integer compares and conversions).
  */
-CACT_INLINE double cact_exp_scale_x64(double x, double xl, double m, int mul)
+CACT_INLINE double cact_exp_reduce_x64(double x, double xl, double lo, double *r_out,
+                                       double *c_out)
 {
     const double shift = 0x1.8p52;
-    double kd, k, t, kl, w, wl, r, b, rl, q, u, eps, v;
-    int64_t ki, k1;
-    xl = x > -760.0 && x < 712.0 ? xl : 0.0;
-    x = x < -760.0 ? -760.0 : (x > 712.0 ? 712.0 : x);     /* NaN stays */
+    double kd, k, t, kl, w, wl, r, b, rl;
+    xl = x > lo && x < 712.0 ? xl : 0.0;
+    x = x < lo ? lo : (x > 712.0 ? 712.0 : x);             /* NaN stays */
     kd = x * 0x1.71547652b82fep0 + shift;
     k = kd - shift;
     t = x - k * 0x1.62e42fefa3800p-1;   /* exact: |k| < 2^11 */
@@ -277,15 +276,43 @@ CACT_INLINE double cact_exp_scale_x64(double x, double xl, double m, int mul)
     r = w + xl;                          /* xl joins r and the rounding error */
     b = r - w;                           /* of that sum rl (TwoSum), as small */
     rl = ((w - (r - b)) + (xl - b)) + wl;  /* as cact_exp_neg_x64's */
-    q = cact_expm1_taylor_q(r);
-    u = 1.0 + r;
-    eps = (1.0 - u) + r;                 /* exact: |r| < 1 */
-    v = u + (eps + (rl * (1.0 + r) + (r * r) * q));
-    v = mul ? v * m : v / m;
-    ki = cact_to_bits(kd) - cact_to_bits(shift);
-    k1 = ki / 2;
-    return (v * cact_from_bits((int64_t)((uint64_t)(k1 + 1023) << 52)))
-           * cact_from_bits((int64_t)((uint64_t)(ki - k1 + 1023) << 52));
+    *r_out = r;
+    *c_out = rl * (1.0 + r) + (r * r) * cact_expm1_taylor_q(r);
+    return k;
+}
+/* 1 + r + c rounded once (1 + r split exactly: |r| < 1) */
+CACT_INLINE double cact_exp_reduced_value(double r, double c)
+{
+    double u = 1.0 + r, eps = (1.0 - u) + r;
+    return u + (eps + c);
+}
+/* 2^n for an integral double n, |n| <= 1023, from the bits */
+CACT_INLINE double cact_pow2_d(double n)
+{
+    const double shift = 0x1.8p52;
+    return cact_from_bits((cact_to_bits(n + shift) - cact_to_bits(shift) + 1023) << 52);
+}
+/* v 2^k for an integral double k, |k| <= 2044, as (v 2^k1) 2^k2, k1 = k/2
+   rounded, k2 = k - k1 (both normal powers of 2): for v in [1/2, 2] the
+   first product is exact where the result is not 0, the second rounded
+   once, so a subnormal result is rounded once and none overflows before the
+   end */
+CACT_INLINE double cact_pow2_mul2(double v, double k)
+{
+    const double shift = 0x1.8p52;
+    double k1 = (k * 0.5 + shift) - shift;
+    return (v * cact_pow2_d(k1)) * cact_pow2_d(k - k1);
+}
+/*
+ * exp(x + xl) / m for m in [1, 2) and any x (NaN propagates):
+ * cact_exp_reduce_x64 with x clamped to [-760, 712] (beyond, the result is 0
+ * or inf for every m), the quotient by m taken before the power of 2
+ * (cact_pow2_mul2).
+ */
+CACT_INLINE double cact_exp_div_x64(double x, double xl, double m)
+{
+    double r, c, k = cact_exp_reduce_x64(x, xl, -760.0, &r, &c);
+    return cact_pow2_mul2(cact_exp_reduced_value(r, c) / m, k);
 }
 /* a = m 2^-n with m in [1, 2), for a > 0 (subnormal too); returns n */
 CACT_INLINE double cact_pow2_split(double a, double *m)
@@ -295,33 +322,26 @@ CACT_INLINE double cact_pow2_split(double a, double *m)
     *m = cact_from_bits((bb & INT64_C(0xfffffffffffff)) | INT64_C(0x3ff0000000000000));
     return (double)(1023 - (bb >> 52)) + (a < 0x1p-1000 ? 64.0 : 0.0);
 }
-/* exp(hi + lo + n ln2) / m or times m (MUL), |n| < 2^11: hi + n ln2 as s + sl
-   (n ln2_hi exact, the rounding of the sum by TwoSum, n ln2_lo and lo added
-   to the low part) */
-CACT_INLINE double cact_exp_shift_x64(double hi, double lo, double n, double m, int mul)
+/* hi + lo + n ln2 as s + *sl, |n| < 2^11: n ln2_hi exact, the rounding of
+   hi + n ln2_hi by TwoSum, n ln2_lo and lo added to the low part */
+CACT_INLINE double cact_add_n_ln2(double hi, double lo, double n, double *sl)
 {
     double a = n * 0x1.62e42fefa3800p-1, s = hi + a, bp = s - hi;
-    double sl = lo + (((hi - (s - bp)) + (a - bp)) + n * 0x1.ef35793c76730p-45);
-    return cact_exp_scale_x64(s, sl, m, mul);
+    *sl = lo + (((hi - (s - bp)) + (a - bp)) + n * 0x1.ef35793c76730p-45);
+    return s;
 }
 /*
- * exp(t)/beta and a exp(t) for t = hi + lo (lo small) and beta, a > 0 of any
- * size (subnormal too), where the exp alone would overflow or underflow:
- * beta = m 2^-n, exp(t)/beta = exp(t + n ln2)/m; a = m 2^-n, a exp(t) =
- * exp(t - n ln2) m.  Within about 1 ulp, a subnormal result rounded once.
- * softplus's left tail exp(t)/beta for a small beta (finite below t = -752,
- * where cact_exp_neg_x64 stops, and above 1 for beta < 1); celu's alpha
- * exp(z/alpha) for alpha < 0 (finite where exp(z/alpha) overflows).
+ * exp(t)/beta for t = hi + lo (lo small) and beta > 0 of any size (subnormal
+ * too), where the exp alone would overflow or underflow: beta = m 2^-n,
+ * exp(t)/beta = exp(t + n ln2)/m, within about 1 ulp, a subnormal result
+ * rounded once: softplus's left tail for a small beta (finite below t =
+ * -752, where cact_exp_neg_x64 stops, and above 1 for beta < 1).
  */
 CACT_INLINE double cact_exp_over(double hi, double lo, double beta)
 {
-    double m, n = cact_pow2_split(beta, &m);
-    return cact_exp_shift_x64(hi, lo, n, m, 0);
-}
-CACT_INLINE double cact_exp_times(double hi, double lo, double a)
-{
-    double m, n = cact_pow2_split(a, &m);
-    return cact_exp_shift_x64(hi, lo, -n, m, 1);
+    double m, sl, n = cact_pow2_split(beta, &m);
+    double s = cact_add_n_ln2(hi, lo, n, &sl);
+    return cact_exp_div_x64(s, sl, m);
 }
 
 /*
